@@ -1,0 +1,86 @@
+import { zValidator } from "@hono/zod-validator";
+import { Hono } from "hono";
+import { z } from "zod";
+import { describeClinic, getClinic, putClinic } from "../clinics";
+import type { AppEnv } from "../env";
+import { ProblemError } from "../http/problem";
+import { CLINIC_ID_PATTERN } from "../http/params";
+import { validationProblem } from "../http/validation";
+
+const DEFAULT_TIMEZONE = "Asia/Kuala_Lumpur";
+
+/** Standard Webhooks secrets are "whsec_" and base64 of 24 to 64 random bytes. */
+const MIN_SIGNING_KEY_BYTES = 24;
+const MAX_SIGNING_KEY_BYTES = 64;
+
+function isIanaTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signingKeyLength(secret: string): number {
+  try {
+    return atob(secret.slice("whsec_".length)).length;
+  } catch {
+    return 0;
+  }
+}
+
+const clinicSettingsSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  timezone: z
+    .string()
+    .default(DEFAULT_TIMEZONE)
+    .refine(isIanaTimeZone, { message: "must be an IANA time zone name such as Asia/Kuala_Lumpur" }),
+  webhookSecrets: z
+    .array(z.string().min(8, { message: "must be at least 8 characters" }).max(512))
+    .min(1, { message: "must hold one secret, or two during a rotation" })
+    .max(2, { message: "must hold one secret, or two during a rotation" }),
+  delivery: z.strictObject({
+    mode: z.literal("push"),
+    url: z.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
+    signingSecret: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'must be "whsec_" followed by base64' })
+      .refine(
+        (secret) => {
+          const length = signingKeyLength(secret);
+          return length >= MIN_SIGNING_KEY_BYTES && length <= MAX_SIGNING_KEY_BYTES;
+        },
+        { message: `must encode ${MIN_SIGNING_KEY_BYTES} to ${MAX_SIGNING_KEY_BYTES} bytes` },
+      ),
+  }),
+});
+
+const clinicParamSchema = z.object({
+  clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }),
+});
+
+/** Routes under /admin/v1/clinics; the admin token check runs before them. */
+export const clinicRoutes = new Hono<AppEnv>()
+  .put(
+    "/:clinicId",
+    zValidator("param", clinicParamSchema, validationProblem),
+    zValidator("json", clinicSettingsSchema, validationProblem),
+    async (c) => {
+      const { clinicId } = c.req.valid("param");
+      const created = await putClinic(c.var.db, clinicId, c.req.valid("json"), Date.now());
+      const clinic = await getClinic(c.var.db, clinicId);
+      if (!clinic) {
+        throw new Error(`clinic ${clinicId} missing right after it was written`);
+      }
+      return c.json(describeClinic(clinic), created ? 201 : 200);
+    },
+  )
+  .get("/:clinicId", zValidator("param", clinicParamSchema, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    const clinic = await getClinic(c.var.db, clinicId);
+    if (!clinic) {
+      throw new ProblemError(404, "clinic-not-found", "Clinic not found", `No clinic has the id "${clinicId}".`);
+    }
+    return c.json(describeClinic(clinic));
+  });

@@ -1,0 +1,56 @@
+import { describeError } from "../http/problem";
+import { signStandardWebhook } from "./sign";
+
+/** How long the gateway waits for the HIS to answer one delivery. */
+export const DELIVERY_TIMEOUT_MS = 10_000;
+
+/** Characters of a failed HIS answer kept for the operator; never logged. */
+const MAX_ANSWER_CHARS = 512;
+
+export interface DeliveryTarget {
+  url: string;
+  signingSecret: string;
+}
+
+export interface AttemptResult {
+  delivered: boolean;
+  /** HTTP status of the HIS answer; null when no answer came. */
+  status: number | null;
+  /** Why the attempt failed: the start of the HIS answer, or the network error. */
+  error: string | null;
+  durationMs: number;
+}
+
+/**
+ * POSTs one CloudEvent to the HIS with Standard Webhooks headers. The
+ * webhook-id is the event id on every attempt, so the HIS can drop a
+ * repeat; the timestamp and signature are fresh each time. Only a 2xx
+ * answer counts as delivered. Never throws.
+ */
+export async function attemptDelivery(target: DeliveryTarget, eventId: string, body: string, now: number): Promise<AttemptResult> {
+  const started = Date.now();
+  try {
+    const headers = await signStandardWebhook(target.signingSecret, eventId, Math.floor(now / 1000), body);
+    const response = await fetch(target.url, {
+      method: "POST",
+      headers: { "content-type": "application/cloudevents+json; charset=utf-8", "user-agent": "chup-edge-gateway", ...headers },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    });
+    const delivered = response.status >= 200 && response.status < 300;
+    const answer = delivered ? null : (await response.text()).slice(0, MAX_ANSWER_CHARS);
+    if (delivered) {
+      await response.body?.cancel();
+    }
+    return { delivered, status: response.status, error: delivered ? null : `HIS answered ${response.status}: ${answer}`, durationMs: Date.now() - started };
+  } catch (error) {
+    const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+    return {
+      delivered: false,
+      status: null,
+      error: timedOut ? `HIS did not answer within ${DELIVERY_TIMEOUT_MS} ms` : describeError(error),
+      durationMs: Date.now() - started,
+    };
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Standard Webhooks signing (https://www.standardwebhooks.com): the
+ * signature is base64 HMAC-SHA256, keyed by the base64 bytes after "whsec_",
+ * over "{webhook-id}.{webhook-timestamp}.{body}".
+ */
+
+export const SIGNING_SECRET_PREFIX = "whsec_";
+
+export interface StandardWebhookHeaders {
+  "webhook-id": string;
+  "webhook-timestamp": string;
+  "webhook-signature": string;
+}
+
+export async function signStandardWebhook(secret: string, messageId: string, timestampSeconds: number, body: string): Promise<StandardWebhookHeaders> {
+  if (!secret.startsWith(SIGNING_SECRET_PREFIX)) {
+    throw new Error('signStandardWebhook: the signing secret must start with "whsec_"');
+  }
+  const keyBytes = Uint8Array.from(atob(secret.slice(SIGNING_SECRET_PREFIX.length)), (char) => char.charCodeAt(0));
+  const key = await crypto.subtle.importKey("raw", keyBytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const signed = `${messageId}.${timestampSeconds}.${body}`;
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(signed)));
+
+  return {
+    "webhook-id": messageId,
+    "webhook-timestamp": String(timestampSeconds),
+    "webhook-signature": `v1,${btoa(String.fromCharCode(...mac))}`,
+  };
+}

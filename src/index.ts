@@ -1,0 +1,26 @@
+import { Hono } from "hono";
+import { requireAdminToken } from "./admin/auth";
+import { clinicRoutes } from "./admin/clinics";
+import { openDatabase } from "./db/client";
+import type { AppEnv } from "./env";
+import { handleError, handleNotFound } from "./http/problem";
+import { ingestRoutes } from "./ingest/route";
+
+export { DeliveryQueue } from "./delivery/queue";
+
+const app = new Hono<AppEnv>();
+
+app.use(async (c, next) => {
+  c.set("db", openDatabase(c.env.DB));
+  await next();
+});
+
+app.get("/", (c) => c.json({ service: "chup-edge-gateway", status: "ok" }));
+app.route("/webhooks/chup", ingestRoutes);
+app.use("/admin/v1/*", requireAdminToken);
+app.route("/admin/v1/clinics", clinicRoutes);
+
+app.onError(handleError);
+app.notFound(handleNotFound);
+
+export default app;

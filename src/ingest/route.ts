@@ -1,0 +1,160 @@
+import { type Context, Hono } from "hono";
+import { getClinic } from "../clinics";
+import { deriveEventId, findInKv, rememberInKv } from "../dedupe";
+import type { AppEnv } from "../env";
+import { getEvent, insertEvent, markQueued } from "../events";
+import { describeError, ProblemError } from "../http/problem";
+import { CLINIC_ID_PATTERN } from "../http/params";
+import { log } from "../log";
+import { normalizeChupEvent } from "../normalize/cloudevent";
+import { quarantineRequest } from "../quarantine";
+import { SignatureError, verifyChupSignature } from "../verify/signature";
+import { BodyTooLargeError, readBodyCapped } from "./body";
+import { decodeBody, parseEnvelope } from "./envelope";
+
+/** Media types that can carry a JSON body; Chup's Laravel client sends application/json. */
+function acceptsJsonBody(contentType: string | undefined): boolean {
+  if (contentType === undefined || contentType.trim() === "") {
+    return true;
+  }
+  const mediaType = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  return mediaType === "application/json" || mediaType.endsWith("+json") || mediaType === "text/plain" || mediaType === "text/json";
+}
+
+/** Statuses whose requests are kept in quarantine for an operator to inspect. */
+const QUARANTINED_STATUSES = new Set([400, 401, 413, 415]);
+
+/**
+ * POST /webhooks/chup/{clinicId}: verify, dedupe, store, enqueue. A new
+ * event is answered 202 only after D1 holds it and its delivery queue has
+ * it; a repeat is answered 200 with the first copy's event id.
+ */
+export const ingestRoutes = new Hono<AppEnv>().post("/:clinicId", async (c) => {
+  const clinicId = c.req.param("clinicId");
+  const receivedAt = Date.now();
+  if (!CLINIC_ID_PATTERN.test(clinicId)) {
+    throw new ProblemError(404, "clinic-not-found", "Clinic not found", "The clinic id in the URL must match [a-z0-9-]{1,64}.");
+  }
+
+  const db = c.var.db;
+  const clinic = await getClinic(db, clinicId);
+  if (!clinic) {
+    log.warn("webhook for unknown clinic", { clinic_id: clinicId, status: 404 });
+    throw new ProblemError(404, "clinic-not-found", "Clinic not found", `No clinic "${clinicId}" is configured on this gateway.`);
+  }
+
+  let body: Uint8Array = new Uint8Array(0);
+  try {
+    body = await readBodyCapped(c.req.raw);
+    if (!acceptsJsonBody(c.req.header("content-type"))) {
+      throw new ProblemError(415, "unsupported-media-type", "Unsupported media type", `A Chup webhook body is JSON; content type "${c.req.header("content-type")}" cannot carry it.`);
+    }
+    const envelope = parseEnvelope(decodeBody(body));
+    try {
+      await verifyChupSignature(envelope.payloadText, envelope.signature, clinic.webhookSecrets);
+    } catch (error) {
+      if (error instanceof SignatureError) {
+        throw new ProblemError(401, "invalid-signature", "Invalid signature", error.message);
+      }
+      throw error;
+    }
+    return await acceptVerified(c, clinicId, envelope, receivedAt);
+  } catch (error) {
+    if (error instanceof ProblemError && QUARANTINED_STATUSES.has(error.status)) {
+      const truncated = error instanceof BodyTooLargeError;
+      const quarantineId = await quarantineOrUnavailable(c, {
+        clinicId,
+        status: error.status,
+        reason: error.code,
+        detail: error.message,
+        headers: c.req.raw.headers,
+        body: truncated ? error.prefix : body,
+        bodyTruncated: truncated,
+        receivedAt,
+      });
+      log.warn("webhook rejected", { clinic_id: clinicId, status: error.status, reason: error.code, quarantine_id: quarantineId });
+      throw new ProblemError(error.status, error.code, error.title, error.message, {
+        extensions: { ...error.extensions, quarantineId },
+        headers: error.headers,
+      });
+    }
+    throw error;
+  }
+});
+
+type IngestContext = Context<AppEnv>;
+
+async function acceptVerified(
+  c: IngestContext,
+  clinicId: string,
+  envelope: ReturnType<typeof parseEnvelope>,
+  receivedAt: number,
+): Promise<Response> {
+  const { env, var: vars } = c;
+  const signature = envelope.signature.toLowerCase();
+
+  const knownId = await findInKv(env.DEDUPE_KV, clinicId, signature).catch(() => null);
+  if (knownId) {
+    log.info("duplicate webhook", { clinic_id: clinicId, event_id: knownId, source: "kv" });
+    return c.json({ status: "duplicate", eventId: knownId }, 200);
+  }
+
+  const eventId = await deriveEventId(clinicId, signature);
+  const normalized = normalizeChupEvent({ eventId, clinicId, payload: envelope.payload, receivedAt });
+  const queued = { eventId, orderingKey: normalized.orderingKey, body: JSON.stringify(normalized.cloudEvent), receivedAt };
+  const queue = env.DELIVERY_QUEUE.get(env.DELIVERY_QUEUE.idFromName(clinicId));
+
+  try {
+    const inserted = await insertEvent(vars.db, {
+      eventId,
+      clinicId,
+      signature,
+      chupEvent: envelope.payload.event,
+      payloadText: envelope.payloadText,
+      normalized,
+      receivedAt,
+    });
+
+    if (!inserted) {
+      // The first copy may have been stored but not yet enqueued (it failed, or
+      // it is still in flight). Enqueueing again is harmless: the queue ignores
+      // an event id it already holds.
+      const existing = await getEvent(vars.db, eventId);
+      if (existing?.deliveryState === "received") {
+        await queue.enqueue(clinicId, queued);
+        await markQueued(vars.db, eventId);
+      }
+      c.executionCtx.waitUntil(rememberInKv(env.DEDUPE_KV, clinicId, signature, eventId).catch(() => undefined));
+      log.info("duplicate webhook", { clinic_id: clinicId, event_id: eventId, source: "d1" });
+      return c.json({ status: "duplicate", eventId }, 200);
+    }
+
+    await queue.enqueue(clinicId, queued);
+    await markQueued(vars.db, eventId);
+  } catch (error) {
+    log.error("webhook not stored", { clinic_id: clinicId, event_id: eventId, error: describeError(error) });
+    throw new ProblemError(503, "storage-unavailable", "Storage unavailable", "The gateway could not store the webhook. Send it again later; a repeat is recognised as the same event.", {
+      headers: { "retry-after": "30" },
+    });
+  }
+
+  c.executionCtx.waitUntil(
+    rememberInKv(env.DEDUPE_KV, clinicId, signature, eventId).catch((error: unknown) =>
+      log.warn("dedupe key not written to KV", { clinic_id: clinicId, event_id: eventId, error: describeError(error) }),
+    ),
+  );
+  log.info("webhook accepted", { clinic_id: clinicId, event_id: eventId, type: normalized.cloudEvent.type, latency_ms: Date.now() - receivedAt });
+  return c.json({ status: "accepted", eventId }, 202);
+}
+
+/** Keeps a rejected request; when even that fails, asks the sender to retry so nothing is lost. */
+async function quarantineOrUnavailable(c: IngestContext, rejected: Parameters<typeof quarantineRequest>[1]): Promise<string> {
+  try {
+    return await quarantineRequest(c.var.db, rejected);
+  } catch (error) {
+    log.error("rejected webhook not quarantined", { clinic_id: rejected.clinicId, reason: rejected.reason, error: describeError(error) });
+    throw new ProblemError(503, "storage-unavailable", "Storage unavailable", "The gateway could not keep the rejected webhook for inspection. Send it again later.", {
+      headers: { "retry-after": "30" },
+    });
+  }
+}
