@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { log } from "../log";
 
@@ -67,6 +68,10 @@ export class ProblemError extends Error {
 export function handleError(error: Error, c: Context): Response {
   if (error instanceof ProblemError) {
     return error.toResponse();
+  }
+  // Hono's own request checks (a body that is not JSON, say) throw HTTPException.
+  if (error instanceof HTTPException && error.status < 500) {
+    return new ProblemError(error.status, "invalid-request", "Invalid request", error.message || "The request is invalid.").toResponse();
   }
   log.error("unhandled error", { path: new URL(c.req.url).pathname, error: describeError(error) });
   return new ProblemError(

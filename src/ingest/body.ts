@@ -29,6 +29,7 @@ export async function readBodyCapped(request: Request): Promise<Uint8Array> {
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  const tooLarge = () => total > MAX_BODY_BYTES || declared > MAX_BODY_BYTES;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) {
@@ -36,10 +37,15 @@ export async function readBodyCapped(request: Request): Promise<Uint8Array> {
     }
     total += value.byteLength;
     chunks.push(value);
-    if (total > MAX_BODY_BYTES || declared > MAX_BODY_BYTES) {
+    // Once the body is known to be too large, read only as far as the
+    // prefix kept for quarantine.
+    if (tooLarge() && total >= OVERSIZE_PREFIX_BYTES) {
       await reader.cancel();
-      throw new BodyTooLargeError(concat(chunks, OVERSIZE_PREFIX_BYTES));
+      break;
     }
+  }
+  if (tooLarge()) {
+    throw new BodyTooLargeError(concat(chunks, OVERSIZE_PREFIX_BYTES));
   }
   return concat(chunks, total);
 }
