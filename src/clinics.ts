@@ -35,7 +35,7 @@ export async function putClinic(db: Database, clinicId: string, settings: Clinic
   return existing === undefined;
 }
 
-/** The clinic as the admin API shows it: every secret left out. */
+/** Describes the clinic for the admin API, leaving out every secret. */
 export function describeClinic(clinic: Clinic) {
   return {
     id: clinic.id,

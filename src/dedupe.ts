@@ -3,12 +3,15 @@ import { bytesToHex } from "./verify/signature";
 /**
  * Duplicate detection for Chup webhooks, keyed by (clinic, signature): the
  * signature is an HMAC of the payload, so a retried webhook carries the same
- * one. KV answers most repeats without touching D1, but KV is eventually
- * consistent, so the unique (clinic_id, signature) index in D1 is the
+ * one. KV catches most repeats without a D1 query. KV is eventually
+ * consistent, though, so the unique (clinic_id, signature) index in D1 is the
  * authority and catches copies that arrive milliseconds apart.
  */
 
-/** How long KV remembers a signature; Chup's retries come well within a day. */
+/**
+ * How long KV remembers a signature. Chup's retry schedule is not published;
+ * a repeat after this still meets the D1 unique index.
+ */
 export const DEDUPE_KV_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 /** Returns the KV key for one webhook; the signature is lowercased so hex case does not matter. */

@@ -45,8 +45,8 @@ export async function getEvent(db: Database, eventId: string): Promise<StoredEve
 }
 
 /**
- * Moves an event from "received" to "queued" once its delivery queue holds
- * it. The state condition keeps a fast delivery that already wrote
+ * Moves an event from "received" to "queued" once its delivery queue
+ * contains it. The state condition keeps a fast delivery that already wrote
  * "delivered" from being moved back.
  */
 export async function markQueued(db: Database, eventId: string): Promise<void> {

@@ -44,7 +44,7 @@ describe("delivery to the HIS", () => {
     await scriptHis(clinicId, [{ status: 503 }]);
     const { eventId } = (await (await postWebhook(clinicId, await resign(FIXTURES["05-served.json"]!))).json()) as { eventId: string };
     await settleDeliveries(clinicId, ["retrying"]);
-    expect(await eventRow(eventId)).toMatchObject({ last_status: 503, last_error: "HIS answered 503: mock HIS failure" });
+    expect(await eventRow(eventId)).toMatchObject({ last_status: 503, last_error: "HIS responded 503: mock HIS failure" });
   });
 
   it("delivers one visit's events in the order received", async () => {

@@ -1,10 +1,10 @@
 import { describeError } from "../http/problem";
 import { signStandardWebhook } from "./sign";
 
-/** How long the gateway waits for the HIS to answer one delivery. */
+/** How long the gateway waits for the HIS to respond to one delivery. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
 
-/** Characters of a failed HIS answer kept for the operator; never logged. */
+/** Characters of a failed HIS response body kept in D1 for the operator; they are never logged. */
 const MAX_ANSWER_CHARS = 512;
 
 export interface DeliveryTarget {
@@ -14,9 +14,9 @@ export interface DeliveryTarget {
 
 export interface AttemptResult {
   delivered: boolean;
-  /** HTTP status of the HIS answer; null when no answer came. */
+  /** HTTP status of the HIS response; null when none came. */
   status: number | null;
-  /** Why the attempt failed: the start of the HIS answer, or the network error. */
+  /** Why the attempt failed: the start of the HIS response body, or the network error. */
   error: string | null;
   durationMs: number;
 }
@@ -25,7 +25,8 @@ export interface AttemptResult {
  * POSTs one CloudEvent to the HIS with Standard Webhooks headers. The
  * webhook-id is the event id on every attempt, so the HIS can drop a
  * repeat; the timestamp and signature are fresh each time. Only a 2xx
- * answer counts as delivered. Never throws.
+ * response counts as delivered. Every failure, including a timeout, is
+ * returned as a result rather than thrown.
  */
 export async function attemptDelivery(target: DeliveryTarget, eventId: string, body: string, now: number): Promise<AttemptResult> {
   const started = Date.now();
@@ -39,17 +40,17 @@ export async function attemptDelivery(target: DeliveryTarget, eventId: string, b
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
     });
     const delivered = response.status >= 200 && response.status < 300;
-    const answer = delivered ? null : (await response.text()).slice(0, MAX_ANSWER_CHARS);
+    const responseText = delivered ? null : (await response.text()).slice(0, MAX_ANSWER_CHARS);
     if (delivered) {
       await response.body?.cancel();
     }
-    return { delivered, status: response.status, error: delivered ? null : `HIS answered ${response.status}: ${answer}`, durationMs: Date.now() - started };
+    return { delivered, status: response.status, error: delivered ? null : `HIS responded ${response.status}: ${responseText}`, durationMs: Date.now() - started };
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === "TimeoutError";
     return {
       delivered: false,
       status: null,
-      error: timedOut ? `HIS did not answer within ${DELIVERY_TIMEOUT_MS} ms` : describeError(error),
+      error: timedOut ? `HIS response timed out after ${DELIVERY_TIMEOUT_MS} ms` : describeError(error),
       durationMs: Date.now() - started,
     };
   }

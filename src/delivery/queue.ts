@@ -31,8 +31,8 @@ const PENDING = "('queued', 'retrying')";
  * A clinic's delivery queue: one object per clinic (named by the clinic id)
  * keeps its outgoing events in SQLite storage and sends them from alarm().
  * Events sharing an ordering key (one visit, one appointment) go out one at
- * a time in the order they were enqueued; different keys go out in
- * parallel, so one patient's failing event never holds back another's.
+ * a time in the order they were enqueued. Different keys go out in
+ * parallel, so one patient's failing event does not delay another's.
  * Everything needed to resume lives in storage, so eviction loses nothing.
  */
 export class DeliveryQueue extends DurableObject<Env> {
@@ -146,7 +146,7 @@ export class DeliveryQueue extends DurableObject<Env> {
     this.sql.exec("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?", Date.now() - DELIVERED_RETENTION_MS);
   }
 
-  /** The oldest pending event of each ordering key, when it is due. */
+  /** Selects the oldest pending event of each ordering key, when it is due. */
   private dueHeads(now: number, limit: number): OutboxRow[] {
     return this.sql
       .exec<OutboxRow>(

@@ -20,8 +20,8 @@ export interface ProblemDetails {
 
 /**
  * Request failure that carries its own problem+json response. Every expected
- * error on a request path is thrown as this type; anything else reaching the
- * error handler is a bug and becomes a 500 there.
+ * error on a request path is thrown as this type. Anything else that reaches
+ * the error handler is a bug, so the handler logs it and returns a 500.
  */
 export class ProblemError extends Error {
   readonly status: ContentfulStatusCode;

@@ -3,7 +3,7 @@ import { ProblemError } from "../http/problem";
 
 /** A Chup webhook body, checked for shape but not yet for its signature. */
 export interface ChupEnvelope {
-  /** The `payload` value exactly as it stands in the body: the text Chup signed. */
+  /** The `payload` value exactly as it is in the body: the text Chup signed. */
   payloadText: string;
   /** The payload parsed without losing integer precision (see parseLossless). */
   payload: ChupPayload;

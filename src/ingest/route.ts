@@ -26,8 +26,8 @@ const QUARANTINED_STATUSES = new Set([400, 401, 413, 415]);
 
 /**
  * POST /webhooks/chup/{clinicId}: verify, dedupe, store, enqueue. A new
- * event is answered 202 only after D1 holds it and its delivery queue has
- * it; a repeat is answered 200 with the first copy's event id.
+ * event gets 202 only after it is stored in D1 and in its delivery queue.
+ * A repeat gets 200 with the first copy's event id.
  */
 export const ingestRoutes = new Hono<AppEnv>().post("/:clinicId", async (c) => {
   const clinicId = c.req.param("clinicId");
@@ -147,7 +147,7 @@ async function acceptVerified(
   return c.json({ status: "accepted", eventId }, 202);
 }
 
-/** Keeps a rejected request; when even that fails, asks the sender to retry so nothing is lost. */
+/** Stores a rejected request. When that fails too, it returns 503 so the sender retries and nothing is lost. */
 async function quarantineOrUnavailable(c: IngestContext, rejected: Parameters<typeof quarantineRequest>[1]): Promise<string> {
   try {
     return await quarantineRequest(c.var.db, rejected);

@@ -78,18 +78,21 @@ function resignLikeChup(body: string): string {
   return body.slice(0, signature.offset) + JSON.stringify(hex) + body.slice(signature.offset + signature.length);
 }
 
-/** Exits with advice when the gateway URL refuses or times out the connection. */
+/** Returns the network error behind a failed fetch, which reports only "fetch failed" and keeps the reason as its cause. */
+function networkReason(error: unknown): string {
+  if (!(error instanceof Error)) {
+    return String(error);
+  }
+  return error.cause instanceof Error ? error.cause.message : error.message;
+}
+
+/** Exits with advice when the gateway cannot be reached. */
 async function checkGatewayReachable(): Promise<void> {
   try {
     const response = await fetch(`${gatewayUrl}/`, { signal: AbortSignal.timeout(5_000) });
     await response.body?.cancel();
   } catch (error) {
-    // fetch reports "fetch failed" and keeps the network error (ECONNREFUSED, ...) as its cause.
-    let reason = String(error);
-    if (error instanceof Error) {
-      reason = error.cause instanceof Error ? error.cause.message : error.message;
-    }
-    fail(`Cannot reach the gateway at ${gatewayUrl} (${reason}).\nStart it with \`npm start\` in another terminal, then run \`npm run demo\` again.`);
+    fail(`Cannot reach the gateway at ${gatewayUrl} (${networkReason(error)}).\nStart it with \`npm start\` in another terminal, then run \`npm run demo\` again.`);
   }
 }
 
@@ -113,11 +116,16 @@ async function configureClinic(clinicId: string, inboxUrl: string): Promise<void
 }
 
 async function sendWebhook(clinicId: string, file: string, body: string): Promise<Omit<Outcome, "delivery">> {
-  const response = await fetch(`${gatewayUrl}/webhooks/chup/${clinicId}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${gatewayUrl}/webhooks/chup/${clinicId}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+  } catch (error) {
+    fail(`Sending ${file} to ${gatewayUrl} failed (${networkReason(error)}). Check that \`npm start\` is still running.`);
+  }
   const text = await response.text();
   let parsed: { status?: string; eventId?: string; title?: string; detail?: string } = {};
   try {

@@ -2,7 +2,7 @@
  * A scriptable stand-in for a hospital information system, for tests and the
  * demo. It listens on 127.0.0.1 only and records every webhook it receives.
  *
- *   POST /inbox/{name}               receives a webhook; answers the next scripted response, else 200
+ *   POST /inbox/{name}               receives a webhook; returns the next scripted response, else 200
  *   PUT  /control/{name}/responses   sets the scripted responses: [{"status": 500}, {"status": 200}]
  *   GET  /control/{name}/received    lists what /inbox/{name} received, oldest first
  *
@@ -21,7 +21,7 @@ export interface ScriptedResponse {
   status: number;
   body?: string;
   headers?: Record<string, string>;
-  /** Milliseconds to wait before answering, to play a slow HIS. */
+  /** Milliseconds to wait before responding, to simulate a slow HIS. */
   delayMs?: number;
 }
 

@@ -50,6 +50,8 @@ function parsePort(text: string | undefined): number {
 
 let child: ChildProcess | undefined;
 let childRunning = false;
+/** The SIGINT or SIGTERM received, if any, so `wrangler dev` is not started after it. */
+let stopSignal: NodeJS.Signals | null = null;
 
 /** Runs one wrangler command in the project root and resolves with its exit status. */
 function runWrangler(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -57,7 +59,7 @@ function runWrangler(args: string[], extraEnv: Record<string, string> = {}): Pro
     child = spawn(process.execPath, [wranglerScript(), ...args], {
       cwd: projectRoot,
       stdio: "inherit",
-      // Local development sends nothing to Cloudflare, so wrangler's usage telemetry is off.
+      // A local run has no use for wrangler's usage telemetry, so it is off.
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", ...extraEnv },
     });
     childRunning = true;
@@ -97,6 +99,7 @@ async function announceWhenReady(url: string, tokenNote: string): Promise<void> 
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
+    stopSignal = signal;
     child?.kill(signal);
   });
 }
@@ -111,11 +114,15 @@ const tokenNote =
 // wrangler 4.164 prompts for confirmation before applying migrations and
 // takes "yes" without a prompt when ci-info detects CI, so CI=true skips it.
 const migrations = await runWrangler(["d1", "migrations", "apply", "DB", "--local"], { CI: "true" });
+if (stopSignal) {
+  process.exit(exitCodeOf({ code: null, signal: stopSignal }));
+}
 if (exitCodeOf(migrations) !== 0) {
   console.error(`Applying the local D1 migrations failed with exit code ${exitCodeOf(migrations)}, so the gateway was not started. See wrangler's output above.`);
   process.exit(exitCodeOf(migrations));
 }
 
+// NOTE: --var puts the token on the command line, where other local users can read it with `ps`.
 const dev = runWrangler(["dev", "--local", "--port", String(port), "--var", `ADMIN_TOKEN:${adminToken}`]);
 void announceWhenReady(`http://localhost:${port}/`, tokenNote);
 process.exit(exitCodeOf(await dev));

@@ -13,10 +13,10 @@ export class SignatureError extends Error {
 
 /**
  * Returns the texts a Chup signature may cover: the payload exactly as it
- * stands in the body and, when that differs (a pretty-printed or
- * re-escaped body), the compact form PHP's json_encode gives the same tokens.
- * Never JSON.stringify of a parsed object: that changes number text, key
- * order and escapes.
+ * is in the body and, when that differs (a pretty-printed or re-escaped
+ * body), the compact form PHP's json_encode gives the same tokens. The list
+ * never includes JSON.stringify of a parsed object, because that changes
+ * number text, key order and escapes.
  */
 export function signedTextCandidates(payloadText: string): string[] {
   const phpText = encodeLikePhp(payloadText);

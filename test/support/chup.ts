@@ -19,30 +19,36 @@ export const FIXTURES: Record<string, string> = Object.fromEntries(
 /** The two published examples that are not valid JSON. */
 export const INVALID_FIXTURES = ["06-no-show.json", "14-billing-mark-as-paid.json"];
 
-/** Returns the exact text of the top-level payload value, or null when the body is not JSON. */
-export function payloadTextOf(body: string): string | null {
+/** Returns the top-level value node of `key`, or null when the body is not JSON. */
+function topLevelValue(body: string, key: string): { offset: number; length: number } | null {
   const errors: unknown[] = [];
   const root = parseTree(body, errors as never[]);
   if (!root || errors.length > 0) {
     return null;
   }
-  const property = root.children?.find((child) => child.children?.[0]?.value === "payload");
-  const value = property?.children?.[1];
+  const property = root.children?.find((child) => child.children?.[0]?.value === key);
+  return property?.children?.[1] ?? null;
+}
+
+/** Returns the exact text of the top-level payload value, or null when the body is not JSON. */
+export function payloadTextOf(body: string): string | null {
+  const value = topLevelValue(body, "payload");
   return value ? body.slice(value.offset, value.offset + value.length) : null;
 }
 
 /**
- * Replaces the body's signature with one made like Chup's:
+ * Replaces the body's top-level signature with one made like Chup's:
  * hex HMAC-SHA256 of PHP's compact json_encode of the payload. The rest of
  * the body stays byte for byte as it was.
  */
 export async function resign(body: string, secret = CHUP_SECRET): Promise<string> {
   const payloadText = payloadTextOf(body);
-  if (payloadText === null) {
+  const signatureNode = topLevelValue(body, "signature");
+  if (payloadText === null || signatureNode === null) {
     return body;
   }
   const signature = await signLikeChup(encodeLikePhp(payloadText), secret);
-  return body.replace(/("signature"\s*:\s*")[^"]*(")/, `$1${signature}$2`);
+  return `${body.slice(0, signatureNode.offset)}"${signature}"${body.slice(signatureNode.offset + signatureNode.length)}`;
 }
 
 export function adminRequest(method: string, path: string, body?: unknown): Promise<Response> {
@@ -86,7 +92,7 @@ export async function hisReceived(inbox: string): Promise<HisDelivery[]> {
   return response.json();
 }
 
-/** Scripts the mock HIS's next answers for one inbox, e.g. [{ status: 500 }]. */
+/** Sets the mock HIS's next responses for one inbox, e.g. [{ status: 500 }]. */
 export async function scriptHis(inbox: string, responses: { status: number; delayMs?: number }[]): Promise<void> {
   await fetch(`${env.MOCK_HIS_ORIGIN}/control/${inbox}/responses`, { method: "PUT", body: JSON.stringify(responses) });
 }
