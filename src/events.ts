@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "./db/client";
 import { events, type DeliveryState } from "./db/schema";
 import type { NormalizedEvent } from "./normalize/cloudevent";
@@ -16,12 +17,15 @@ export interface NewEvent {
 }
 
 /**
- * Inserts an accepted event in state "received". Returns false when the
+ * Inserts an accepted event in state "received", in one D1 batch with the
+ * statements that apply it to the clinic state. Returns false when the
  * (clinic, signature) pair is already stored: the webhook is a duplicate.
+ * The state statements are idempotent, so running them again for a
+ * duplicate changes nothing.
  */
-export async function insertEvent(db: Database, event: NewEvent): Promise<boolean> {
+export async function storeEvent(db: Database, event: NewEvent, stateStatements: BatchItem<"sqlite">[]): Promise<boolean> {
   const { cloudEvent, orderingKey } = event.normalized;
-  const inserted = await db
+  const insert = db
     .insert(events)
     .values({
       id: event.eventId,
@@ -37,6 +41,7 @@ export async function insertEvent(db: Database, event: NewEvent): Promise<boolea
     })
     .onConflictDoNothing()
     .returning({ id: events.id });
+  const [inserted] = await db.batch([insert, ...stateStatements]);
   return inserted.length > 0;
 }
 

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Milliseconds since the Unix epoch, as D1 stores every timestamp of this schema. */
 const epochMs = (name: string) => integer(name, { mode: "number" });
@@ -8,10 +8,14 @@ export const clinics = sqliteTable("clinics", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   timezone: text("timezone").notNull(),
+  /** ISO 3166-1 alpha-2 country used to read phone numbers without a country code. */
+  country: text("country").notNull().default("MY"),
   /** JSON array of one or two Chup webhook secrets; two while a rotation is under way. */
   webhookSecrets: text("webhook_secrets", { mode: "json" }).$type<string[]>().notNull(),
   deliveryMode: text("delivery_mode", { enum: ["push"] }).notNull(),
   deliveryUrl: text("delivery_url").notNull(),
+  /** What the HIS receives: CloudEvents JSON, or a FHIR R4 transaction Bundle. */
+  deliveryFormat: text("delivery_format", { enum: ["cloudevents", "fhir"] }).notNull().default("cloudevents"),
   /** Standard Webhooks signing secret, "whsec_" followed by base64. */
   signingSecret: text("signing_secret").notNull(),
   createdAt: epochMs("created_at").notNull(),
@@ -76,3 +80,164 @@ export const quarantine = sqliteTable(
   (table) => [index("quarantine_clinic_received_idx").on(table.clinicId, table.receivedAt)],
 );
 
+/** Bearer tokens a HIS uses on the read API; only the SHA-256 of each token is stored. */
+export const hisTokens = sqliteTable(
+  "his_tokens",
+  {
+    id: text("id").primaryKey(),
+    clinicId: text("clinic_id").notNull(),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: epochMs("created_at").notNull(),
+    revokedAt: epochMs("revoked_at"),
+  },
+  (table) => [uniqueIndex("his_tokens_hash_unique").on(table.tokenHash), index("his_tokens_clinic_idx").on(table.clinicId)],
+);
+
+
+/*
+ * Clinic state. Every entity row keeps the source's updated_at and an
+ * `order_key` that sorts events totally: updated_at, then the webhook's own
+ * timestamp, then the event id. An event replaces a row only when its key
+ * is greater, so events applied in any order leave the same state, a stale
+ * event never moves a row backwards and a repeated event changes nothing.
+ */
+
+/** Columns every entity table of the clinic state shares. */
+const entityColumns = () => ({
+  clinicId: text("clinic_id").notNull(),
+  id: text("id").notNull(),
+  sourceUpdatedAt: epochMs("source_updated_at"),
+  orderKey: text("order_key").notNull(),
+  deletedAt: epochMs("deleted_at"),
+  lastEventId: text("last_event_id").notNull(),
+});
+
+/** One live queue entry: one patient's visit to one service. */
+export const visits = sqliteTable(
+  "visits",
+  {
+    ...entityColumns(),
+    appointmentId: text("appointment_id"),
+    clientId: text("client_id"),
+    serviceId: text("service_id"),
+    serviceName: text("service_name"),
+    staffId: text("staff_id"),
+    staffName: text("staff_name"),
+    stateCode: integer("state_code"),
+    stateName: text("state_name"),
+    /** The clinic's local date of the visit's creation, "YYYY-MM-DD". */
+    visitDate: text("visit_date"),
+    chupCreatedAt: epochMs("chup_created_at"),
+    /** First time (source updated_at) each state was seen; the minimum over all events. */
+    queuedAt: epochMs("queued_at"),
+    alertedAt: epochMs("alerted_at"),
+    arrivedAt: epochMs("arrived_at"),
+    servingAt: epochMs("serving_at"),
+    servedAt: epochMs("served_at"),
+    cancelledAt: epochMs("cancelled_at"),
+    noShowAt: epochMs("no_show_at"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.clinicId, table.id] }),
+    index("visits_clinic_date_idx").on(table.clinicId, table.visitDate),
+    index("visits_clinic_client_idx").on(table.clinicId, table.clientId, table.visitDate),
+    index("visits_clinic_appointment_idx").on(table.clinicId, table.appointmentId),
+  ],
+);
+
+/** Every state a visit was seen in, one row per event: the visit's history. */
+export const visitStates = sqliteTable(
+  "visit_states",
+  {
+    clinicId: text("clinic_id").notNull(),
+    eventId: text("event_id").notNull(),
+    visitId: text("visit_id").notNull(),
+    stateCode: integer("state_code"),
+    stateName: text("state_name"),
+    serviceId: text("service_id"),
+    at: epochMs("at"),
+    type: text("type").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.clinicId, table.eventId] }), index("visit_states_visit_idx").on(table.clinicId, table.visitId)],
+);
+
+export const appointments = sqliteTable(
+  "appointments",
+  {
+    ...entityColumns(),
+    clientId: text("client_id"),
+    serviceId: text("service_id"),
+    serviceName: text("service_name"),
+    staffId: text("staff_id"),
+    staffName: text("staff_name"),
+    date: text("date"),
+    time: text("time"),
+    startsAt: epochMs("starts_at"),
+    endsAt: epochMs("ends_at"),
+    originalDate: text("original_date"),
+    originalTime: text("original_time"),
+    durationMinutes: integer("duration_minutes"),
+    stateCode: integer("state_code"),
+    stateName: text("state_name"),
+    rescheduleState: integer("reschedule_state"),
+    rescheduledBy: integer("rescheduled_by"),
+    rescheduledByName: text("rescheduled_by_name"),
+  },
+  (table) => [primaryKey({ columns: [table.clinicId, table.id] }), index("appointments_clinic_date_idx").on(table.clinicId, table.date)],
+);
+
+/**
+ * Every date and time an appointment was seen with, one row per event. The
+ * reschedule history is these versions in source order, kept wherever the
+ * date or time changed.
+ */
+export const appointmentVersions = sqliteTable(
+  "appointment_versions",
+  {
+    clinicId: text("clinic_id").notNull(),
+    eventId: text("event_id").notNull(),
+    appointmentId: text("appointment_id").notNull(),
+    orderKey: text("order_key").notNull(),
+    date: text("date"),
+    time: text("time"),
+    rescheduleState: integer("reschedule_state"),
+    rescheduledBy: integer("rescheduled_by"),
+    rescheduledByName: text("rescheduled_by_name"),
+  },
+  (table) => [primaryKey({ columns: [table.clinicId, table.eventId] }), index("appointment_versions_idx").on(table.clinicId, table.appointmentId)],
+);
+
+/** Patients, services and staff: a name, the latest data as JSON, and for clients the phone. */
+export const clients = sqliteTable(
+  "clients",
+  {
+    ...entityColumns(),
+    name: text("name"),
+    phoneE164: text("phone_e164"),
+    phoneRaw: text("phone_raw"),
+    email: text("email"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (table) => [primaryKey({ columns: [table.clinicId, table.id] })],
+);
+
+export const services = sqliteTable(
+  "services",
+  {
+    ...entityColumns(),
+    name: text("name"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (table) => [primaryKey({ columns: [table.clinicId, table.id] })],
+);
+
+export const staff = sqliteTable(
+  "staff",
+  {
+    ...entityColumns(),
+    name: text("name"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (table) => [primaryKey({ columns: [table.clinicId, table.id] })],
+);

@@ -2,12 +2,16 @@ import { type Context, Hono } from "hono";
 import { getClinic } from "../clinics";
 import { deriveEventId, findInKv, rememberInKv } from "../dedupe";
 import type { AppEnv } from "../env";
-import { getEvent, insertEvent, markQueued } from "../events";
+import { getEvent, markQueued, storeEvent } from "../events";
 import { describeError, ProblemError } from "../http/problem";
 import { CLINIC_ID_PATTERN } from "../http/params";
 import { log } from "../log";
 import { normalizeChupEvent } from "../normalize/cloudevent";
 import { quarantineRequest } from "../quarantine";
+import { stateStatements } from "../state/apply";
+import { loadNormalizeContext } from "../state/context";
+import { parseTimestamp } from "../normalize/fields";
+import type { Clinic } from "../clinics";
 import { SignatureError, verifyChupSignature } from "../verify/signature";
 import { BodyTooLargeError, readBodyCapped } from "./body";
 import { decodeBody, parseEnvelope } from "./envelope";
@@ -58,7 +62,7 @@ export const ingestRoutes = new Hono<AppEnv>().post("/:clinicId", async (c) => {
       }
       throw error;
     }
-    return await acceptVerified(c, clinicId, envelope, receivedAt);
+    return await acceptVerified(c, clinic, envelope, receivedAt);
   } catch (error) {
     if (error instanceof ProblemError && QUARANTINED_STATUSES.has(error.status)) {
       const truncated = error instanceof BodyTooLargeError;
@@ -84,13 +88,9 @@ export const ingestRoutes = new Hono<AppEnv>().post("/:clinicId", async (c) => {
 
 type IngestContext = Context<AppEnv>;
 
-async function acceptVerified(
-  c: IngestContext,
-  clinicId: string,
-  envelope: ReturnType<typeof parseEnvelope>,
-  receivedAt: number,
-): Promise<Response> {
+async function acceptVerified(c: IngestContext, clinic: Clinic, envelope: ReturnType<typeof parseEnvelope>, receivedAt: number): Promise<Response> {
   const { env, var: vars } = c;
+  const clinicId = clinic.id;
   const signature = envelope.signature.toLowerCase();
 
   const knownId = await findInKv(env.DEDUPE_KV, clinicId, signature).catch(() => null);
@@ -100,20 +100,25 @@ async function acceptVerified(
   }
 
   const eventId = await deriveEventId(clinicId, signature);
-  const normalized = normalizeChupEvent({ eventId, clinicId, payload: envelope.payload, receivedAt });
-  const queued = { eventId, orderingKey: normalized.orderingKey, body: JSON.stringify(normalized.cloudEvent), receivedAt };
   const queue = env.DELIVERY_QUEUE.get(env.DELIVERY_QUEUE.idFromName(clinicId));
 
   try {
-    const inserted = await insertEvent(vars.db, {
-      eventId,
+    const schemaBaseUrl = `${new URL(c.req.url).origin}/schemas/v1`;
+    const context = await loadNormalizeContext(vars.db, clinic, envelope.payload, schemaBaseUrl);
+    const normalized = normalizeChupEvent({ eventId, payload: envelope.payload, receivedAt, context });
+    const queued = { eventId, orderingKey: normalized.orderingKey, body: JSON.stringify(normalized.cloudEvent), receivedAt };
+    const statements = stateStatements(vars.db, {
       clinicId,
-      signature,
-      chupEvent: envelope.payload.event,
-      payloadText: envelope.payloadText,
+      timezone: clinic.timezone,
+      eventId,
+      webhookTimestamp: parseTimestamp(envelope.payload.timestamp),
       normalized,
-      receivedAt,
     });
+    const inserted = await storeEvent(
+      vars.db,
+      { eventId, clinicId, signature, chupEvent: envelope.payload.event, payloadText: envelope.payloadText, normalized, receivedAt },
+      statements,
+    );
 
     if (!inserted) {
       // The first copy may have been stored but not yet enqueued (it failed, or
@@ -121,7 +126,7 @@ async function acceptVerified(
       // an event id it already holds.
       const existing = await getEvent(vars.db, eventId);
       if (existing?.deliveryState === "received") {
-        await queue.enqueue(clinicId, queued);
+        await queue.enqueue(clinicId, { eventId, orderingKey: existing.orderingKey, body: existing.cloudEvent, receivedAt: existing.receivedAt });
         await markQueued(vars.db, eventId);
       }
       c.executionCtx.waitUntil(rememberInKv(env.DEDUPE_KV, clinicId, signature, eventId).catch(() => undefined));
@@ -131,6 +136,7 @@ async function acceptVerified(
 
     await queue.enqueue(clinicId, queued);
     await markQueued(vars.db, eventId);
+    log.info("webhook accepted", { clinic_id: clinicId, event_id: eventId, type: normalized.cloudEvent.type, latency_ms: Date.now() - receivedAt });
   } catch (error) {
     log.error("webhook not stored", { clinic_id: clinicId, event_id: eventId, error: describeError(error) });
     throw new ProblemError(503, "storage-unavailable", "Storage unavailable", "The gateway could not store the webhook. Send it again later; a repeat is recognised as the same event.", {
@@ -143,7 +149,6 @@ async function acceptVerified(
       log.warn("dedupe key not written to KV", { clinic_id: clinicId, event_id: eventId, error: describeError(error) }),
     ),
   );
-  log.info("webhook accepted", { clinic_id: clinicId, event_id: eventId, type: normalized.cloudEvent.type, latency_ms: Date.now() - receivedAt });
   return c.json({ status: "accepted", eventId }, 202);
 }
 

@@ -1,3 +1,5 @@
+import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
+
 /**
  * Fixes the type drift seen in published Chup payloads: the same field
  * arrives as a number or a string, an integer or an object, an array or a
@@ -116,9 +118,85 @@ export function withSeconds(value: unknown): unknown {
 
 /** Converts an ISO 8601 timestamp with an offset to UTC; returns null when it cannot be read. */
 export function toUtcIso(value: unknown): string | null {
-  if (typeof value !== "string") {
+  const millis = parseTimestamp(value);
+  return millis === null ? null : new Date(millis).toISOString();
+}
+
+/**
+ * Returns a phone number in E.164 ("+60123456789"), or null when it cannot
+ * be read as a valid number. Chup sends digits without "+": they are read
+ * first as an international number ("60…", "62…", "92…"), then as a
+ * national number of the clinic's country ("012…").
+ */
+export function toE164(raw: unknown, defaultCountry: CountryCode): string | null {
+  if (typeof raw !== "string" && typeof raw !== "number") {
+    return null;
+  }
+  const text = String(raw).trim();
+  const digits = text.replace(/[\s().-]/g, "");
+  if (digits === "") {
+    return null;
+  }
+
+  const international = parsePhoneNumberFromString(digits.startsWith("+") ? digits : `+${digits}`);
+  if (international?.isValid()) {
+    return international.number;
+  }
+  const national = parsePhoneNumberFromString(digits, defaultCountry);
+  return national?.isValid() ? national.number : null;
+}
+
+/**
+ * Converts a wall-clock date ("2024-01-18") and time ("20:50:00") in an IANA
+ * time zone to a UTC instant in milliseconds, or null when either cannot
+ * be read. For a time skipped by a daylight-saving change the result is
+ * the instant one offset earlier; Malaysia has no such changes.
+ */
+export function zonedDateTimeToUtc(date: unknown, time: unknown, timeZone: string): number | null {
+  const dateMatch = typeof date === "string" ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) : null;
+  const timeMatch = typeof time === "string" ? /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(time) : null;
+  if (!dateMatch || !timeMatch) {
+    return null;
+  }
+  const [, year, month, day] = dateMatch.map(Number) as [number, number, number, number];
+  const [, hour, minute, second = 0] = timeMatch.map((part) => Number(part ?? 0)) as [number, number, number, number];
+  const asIfUtc = Date.UTC(year, month - 1, day, hour, minute, second);
+  if (Number.isNaN(asIfUtc)) {
+    return null;
+  }
+  // The zone's offset at the guessed instant, then once more at the corrected
+  // one, settles every instant that is not inside a daylight-saving gap.
+  const firstGuess = asIfUtc - zoneOffsetMs(asIfUtc, timeZone);
+  return asIfUtc - zoneOffsetMs(firstGuess, timeZone);
+}
+
+/** Returns the calendar date ("2024-01-18") of a UTC instant in an IANA time zone. */
+export function localDate(instantMs: number, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(instantMs);
+}
+
+/** Returns how far the zone's wall clock is ahead of UTC at an instant, in milliseconds. */
+function zoneOffsetMs(instantMs: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  }).formatToParts(instantMs);
+  const field = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
+  const wallClock = Date.UTC(field("year"), field("month") - 1, field("day"), field("hour"), field("minute"), field("second"));
+  return wallClock - Math.floor(instantMs / 1000) * 1000;
+}
+
+/** Reads an ISO 8601 timestamp with an offset as UTC milliseconds, or null. */
+export function parseTimestamp(value: unknown): number | null {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
     return null;
   }
   const millis = Date.parse(value);
-  return Number.isNaN(millis) ? null : new Date(millis).toISOString();
+  return Number.isNaN(millis) ? null : millis;
 }
