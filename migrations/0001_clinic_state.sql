@@ -98,7 +98,6 @@ CREATE TABLE `visit_states` (
 	`state_name` text,
 	`service_id` text,
 	`at` integer,
-	`type` text NOT NULL,
 	PRIMARY KEY(`clinic_id`, `event_id`)
 );
 --> statement-breakpoint

@@ -157,7 +157,6 @@ export const visitStates = sqliteTable(
     stateName: text("state_name"),
     serviceId: text("service_id"),
     at: epochMs("at"),
-    type: text("type").notNull(),
   },
   (table) => [primaryKey({ columns: [table.clinicId, table.eventId] }), index("visit_states_visit_idx").on(table.clinicId, table.visitId)],
 );

@@ -108,7 +108,6 @@ function visitStatements(db: Database, input: ApplyInput, common: EntityCommon, 
         stateName: deleted ? null : stringOrNull(state.name),
         serviceId: stringOrNull(data.service_id),
         at: common.sourceUpdatedAt ?? input.webhookTimestamp,
-        type: input.normalized.cloudEvent.type,
       })
       .onConflictDoNothing(),
   ];
