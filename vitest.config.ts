@@ -24,7 +24,7 @@ export default defineConfig({
   },
   test: {
     globalSetup: ["./test/support/global-setup.ts"],
-    setupFiles: ["./test/support/apply-migrations.ts"],
+    setupFiles: ["./test/support/setup.ts"],
     // The gateway logs a JSON line per request; show them only for failing tests.
     silent: "passed-only",
   },

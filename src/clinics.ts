@@ -8,8 +8,9 @@ export type Clinic = typeof clinics.$inferSelect;
 export interface ClinicSettings {
   name: string;
   timezone: string;
+  country: string;
   webhookSecrets: string[];
-  delivery: { mode: "push"; url: string; signingSecret: string };
+  delivery: { mode: "push"; format: "cloudevents" | "fhir"; url: string; signingSecret: string };
 }
 
 export async function getClinic(db: Database, clinicId: string): Promise<Clinic | undefined> {
@@ -21,8 +22,10 @@ export async function putClinic(db: Database, clinicId: string, settings: Clinic
   const values = {
     name: settings.name,
     timezone: settings.timezone,
+    country: settings.country,
     webhookSecrets: settings.webhookSecrets,
     deliveryMode: settings.delivery.mode,
+    deliveryFormat: settings.delivery.format,
     deliveryUrl: settings.delivery.url,
     signingSecret: settings.delivery.signingSecret,
     updatedAt: now,
@@ -41,8 +44,9 @@ export function describeClinic(clinic: Clinic) {
     id: clinic.id,
     name: clinic.name,
     timezone: clinic.timezone,
+    country: clinic.country,
     webhookSecretCount: clinic.webhookSecrets.length,
-    delivery: { mode: clinic.deliveryMode, url: clinic.deliveryUrl },
+    delivery: { mode: clinic.deliveryMode, format: clinic.deliveryFormat, url: clinic.deliveryUrl },
     createdAt: new Date(clinic.createdAt).toISOString(),
     updatedAt: new Date(clinic.updatedAt).toISOString(),
   };

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { requireAdminToken } from "./admin/auth";
 import { clinicRoutes } from "./admin/clinics";
+import { hisTokenRoutes } from "./admin/his-tokens";
+import { hisRoutes } from "./his/routes";
 import { openDatabase } from "./db/client";
 import type { AppEnv } from "./env";
 import { handleError, handleNotFound } from "./http/problem";
@@ -19,6 +21,8 @@ app.get("/", (c) => c.json({ service: "chup-edge-gateway", status: "ok" }));
 app.route("/webhooks/chup", ingestRoutes);
 app.use("/admin/v1/*", requireAdminToken);
 app.route("/admin/v1/clinics", clinicRoutes);
+app.route("/admin/v1/clinics", hisTokenRoutes);
+app.route("/his/v1", hisRoutes);
 
 app.onError(handleError);
 app.notFound(handleNotFound);

@@ -36,12 +36,17 @@ const clinicSettingsSchema = z.strictObject({
     .string()
     .default(DEFAULT_TIMEZONE)
     .refine(isIanaTimeZone, { message: "must be an IANA time zone name such as Asia/Kuala_Lumpur" }),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, { message: "must be an ISO 3166-1 alpha-2 code such as MY" })
+    .default("MY"),
   webhookSecrets: z
     .array(z.string().min(8, { message: "must be at least 8 characters" }).max(512))
     .min(1, { message: "must hold one secret, or two during a rotation" })
     .max(2, { message: "must hold one secret, or two during a rotation" }),
   delivery: z.strictObject({
     mode: z.literal("push"),
+    format: z.enum(["cloudevents", "fhir"]).default("cloudevents"),
     url: z.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
     signingSecret: z
       .string()
