@@ -15,8 +15,14 @@ export const requireAdminToken = createMiddleware<AppEnv>(async (c, next) => {
 
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match?.[1] || !(await tokensEqual(match[1], expected))) {
-    throw new ProblemError(401, "unauthorized", "Unauthorized", "Send the admin token as `Authorization: Bearer <token>`.", {
+  let reason: string | null = null;
+  if (!match?.[1]) {
+    reason = "No bearer token was sent.";
+  } else if (!(await tokensEqual(match[1], expected))) {
+    reason = "The bearer token does not match ADMIN_TOKEN.";
+  }
+  if (reason !== null) {
+    throw new ProblemError(401, "unauthorized", "Unauthorized", `${reason} Send the gateway's admin token as \`Authorization: Bearer <token>\`.`, {
       headers: { "www-authenticate": 'Bearer realm="admin"' },
     });
   }

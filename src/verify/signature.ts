@@ -48,7 +48,9 @@ export async function verifyChupSignature(payloadText: string, signature: string
       }
     }
   }
-  throw new SignatureError("The signature does not match the payload with any of the clinic's webhook secrets.");
+  throw new SignatureError(
+    "The signature does not match the payload with any of the clinic's webhook secrets. Check that the clinic's webhookSecrets include the secret set in Chup.",
+  );
 }
 
 /** Computes the hex HMAC-SHA256 Chup would send for a signed text. */
