@@ -3,6 +3,7 @@ import { requireAdminToken } from "./admin/auth";
 import { clinicRoutes } from "./admin/clinics";
 import { hisTokenRoutes } from "./admin/his-tokens";
 import { hisRoutes } from "./his/routes";
+import { schemaRoutes } from "./schemas";
 import { openDatabase } from "./db/client";
 import type { AppEnv } from "./env";
 import { handleError, handleNotFound } from "./http/problem";
@@ -19,6 +20,7 @@ app.use(async (c, next) => {
 
 app.get("/", (c) => c.json({ service: "chup-edge-gateway", status: "ok" }));
 app.route("/webhooks/chup", ingestRoutes);
+app.route("/schemas/v1", schemaRoutes);
 app.use("/admin/v1/*", requireAdminToken);
 app.route("/admin/v1/clinics", clinicRoutes);
 app.route("/admin/v1/clinics", hisTokenRoutes);

@@ -221,3 +221,20 @@ describe("field helpers", () => {
     expect(withSeconds(null)).toBeNull();
   });
 });
+
+describe("hostile values", () => {
+  it("returns null instants for an absurd duration", () => {
+    const payload = { event: "appointment_created", data: { id: 1, date: "2024-01-18", time: "20:50", duration: 1e12 } };
+    expect(normalize(payload).cloudEvent.data.gateway).toMatchObject({ starts_at: "2024-01-18T12:50:00.000Z", ends_at: null });
+  });
+
+  it("reads a timestamp without an offset in the clinic's time zone", () => {
+    const payload = { event: "client_updated", data: { id: 1, updated_at: "2024-01-18T20:48:00" } };
+    expect(normalize(payload).cloudEvent.data).toMatchObject({ updated_at: "2024-01-18T12:48:00.000Z" });
+  });
+
+  it("rejects a phone number longer than E.164 allows", () => {
+    const payload = { event: "client_updated", data: { id: 1, phone: "8100123456789012345" } };
+    expect(normalize(payload).cloudEvent.data).toMatchObject({ phone: null, phone_raw: "8100123456789012345" });
+  });
+});

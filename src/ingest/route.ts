@@ -2,11 +2,14 @@ import { type Context, Hono } from "hono";
 import { getClinic } from "../clinics";
 import { deriveEventId, findInKv, rememberInKv } from "../dedupe";
 import type { AppEnv } from "../env";
-import { getEvent, markQueued, storeEvent } from "../events";
+import { getEvent, markQueued, markSkipped, storeEvent } from "../events";
+import type { Database } from "../db/client";
+import type { DeliveryQueue } from "../delivery/queue";
+import { type DeliveryPayload, deliveryPayload } from "../delivery/payload";
 import { describeError, ProblemError } from "../http/problem";
 import { CLINIC_ID_PATTERN } from "../http/params";
 import { log } from "../log";
-import { normalizeChupEvent } from "../normalize/cloudevent";
+import { type NormalizedEvent, normalizeChupEvent, rawChupEvent } from "../normalize/cloudevent";
 import { quarantineRequest } from "../quarantine";
 import { stateStatements } from "../state/apply";
 import { loadNormalizeContext } from "../state/context";
@@ -105,13 +108,13 @@ async function acceptVerified(c: IngestContext, clinic: Clinic, envelope: Return
   try {
     const schemaBaseUrl = `${new URL(c.req.url).origin}/schemas/v1`;
     const context = await loadNormalizeContext(vars.db, clinic, envelope.payload, schemaBaseUrl);
-    const normalized = normalizeChupEvent({ eventId, payload: envelope.payload, receivedAt, context });
-    const queued = { eventId, orderingKey: normalized.orderingKey, body: JSON.stringify(normalized.cloudEvent), receivedAt };
+    const normalized = normalizeOrKeepRaw({ eventId, payload: envelope.payload, receivedAt, context });
+    const payload = deliveryPayload(clinic, normalized.cloudEvent);
     const statements = stateStatements(vars.db, {
       clinicId,
       timezone: clinic.timezone,
       eventId,
-      webhookTimestamp: parseTimestamp(envelope.payload.timestamp),
+      webhookTimestamp: parseTimestamp(envelope.payload.timestamp, clinic.timezone),
       normalized,
     });
     const inserted = await storeEvent(
@@ -126,16 +129,14 @@ async function acceptVerified(c: IngestContext, clinic: Clinic, envelope: Return
       // an event id it already holds.
       const existing = await getEvent(vars.db, eventId);
       if (existing?.deliveryState === "received") {
-        await queue.enqueue(clinicId, { eventId, orderingKey: existing.orderingKey, body: existing.cloudEvent, receivedAt: existing.receivedAt });
-        await markQueued(vars.db, eventId);
+        await handOver(vars.db, queue, clinicId, existing.orderingKey, existing.receivedAt, deliveryPayload(clinic, JSON.parse(existing.cloudEvent)), eventId);
       }
       c.executionCtx.waitUntil(rememberInKv(env.DEDUPE_KV, clinicId, signature, eventId).catch(() => undefined));
       log.info("duplicate webhook", { clinic_id: clinicId, event_id: eventId, source: "d1" });
       return c.json({ status: "duplicate", eventId }, 200);
     }
 
-    await queue.enqueue(clinicId, queued);
-    await markQueued(vars.db, eventId);
+    await handOver(vars.db, queue, clinicId, normalized.orderingKey, receivedAt, payload, eventId);
     log.info("webhook accepted", { clinic_id: clinicId, event_id: eventId, type: normalized.cloudEvent.type, latency_ms: Date.now() - receivedAt });
   } catch (error) {
     log.error("webhook not stored", { clinic_id: clinicId, event_id: eventId, error: describeError(error) });
@@ -150,6 +151,41 @@ async function acceptVerified(c: IngestContext, clinic: Clinic, envelope: Return
     ),
   );
   return c.json({ status: "accepted", eventId }, 202);
+}
+
+/**
+ * Normalizes a verified payload. Should normalization fail on input nobody
+ * foresaw, the payload is relayed with its data untouched rather than
+ * rejected, because Chup cannot fix it by retrying.
+ */
+function normalizeOrKeepRaw(input: Parameters<typeof normalizeChupEvent>[0]): NormalizedEvent {
+  try {
+    return normalizeChupEvent(input);
+  } catch (error) {
+    log.error("normalization failed, relaying the data untouched", { clinic_id: input.context.clinicId, event_id: input.eventId, error: describeError(error) });
+    return rawChupEvent(input);
+  }
+}
+
+/**
+ * Puts a stored event into the clinic's delivery queue and marks it queued,
+ * or marks it skipped when the delivery format has nothing to send.
+ */
+async function handOver(
+  db: Database,
+  queue: DurableObjectStub<DeliveryQueue>,
+  clinicId: string,
+  orderingKey: string,
+  receivedAt: number,
+  payload: DeliveryPayload | null,
+  eventId: string,
+): Promise<void> {
+  if (payload === null) {
+    await markSkipped(db, eventId);
+    return;
+  }
+  await queue.enqueue(clinicId, { eventId, orderingKey, body: payload.body, contentType: payload.contentType, receivedAt });
+  await markQueued(db, eventId);
 }
 
 /** Stores a rejected request. When that fails too, it returns 503 so the sender retries and nothing is lost. */

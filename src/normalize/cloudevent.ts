@@ -51,7 +51,7 @@ export function normalizeChupEvent(input: { eventId: string; payload: ChupPayloa
     source: `/chup/clinics/${context.clinicId}`,
     type: classified.type,
     ...(subject === undefined ? {} : { subject }),
-    time: toUtcIso(payload.timestamp) ?? new Date(receivedAt).toISOString(),
+    time: toUtcIso(payload.timestamp, context.timezone) ?? new Date(receivedAt).toISOString(),
     datacontenttype: "application/json",
     dataschema: `${context.schemaBaseUrl}/${classified.type}.json`,
     chupevent: payload.event,
@@ -59,4 +59,27 @@ export function normalizeChupEvent(input: { eventId: string; payload: ChupPayloa
     data,
   };
   return { cloudEvent, resource: classified.resource, entityId, orderingKey: subject ?? `events/${eventId}` };
+}
+
+/**
+ * Builds a CloudEvent that carries the payload's data untouched, typed
+ * "chup.unknown". Ingest uses it when normalization fails on input nobody
+ * foresaw, so a verified webhook is still stored and relayed.
+ */
+export function rawChupEvent(input: { eventId: string; payload: ChupPayload; receivedAt: number; context: NormalizeContext }): NormalizedEvent {
+  const { eventId, payload, receivedAt, context } = input;
+  const data = typeof payload.data === "object" && payload.data !== null && !Array.isArray(payload.data) ? (payload.data as Record<string, unknown>) : { value: payload.data };
+  const cloudEvent: ChupCloudEvent = {
+    specversion: "1.0",
+    id: eventId,
+    source: `/chup/clinics/${context.clinicId}`,
+    type: "chup.unknown",
+    time: new Date(receivedAt).toISOString(),
+    datacontenttype: "application/json",
+    dataschema: `${context.schemaBaseUrl}/chup.unknown.json`,
+    chupevent: payload.event,
+    clinicid: context.clinicId,
+    data,
+  };
+  return { cloudEvent, resource: null, entityId: null, orderingKey: `events/${eventId}` };
 }

@@ -5,6 +5,7 @@ import {
   normalizeIds,
   normalizeNotes,
   normalizeState,
+  isoOrNull,
   parseTimestamp,
   toE164,
   toUtcIso,
@@ -38,7 +39,7 @@ export function normalizeData(raw: unknown, resource: string | undefined, contex
   for (const [key, value] of Object.entries(ids)) {
     out[key] = value;
     if (key.endsWith("_at")) {
-      keepRawBeside(out, key, value, toUtcIso(value) ?? value);
+      keepRawBeside(out, key, value, toUtcIso(value, context.timezone) ?? value);
     } else if (key === "phone" || key.endsWith("_phone")) {
       keepRawBeside(out, key, value, toE164(value, context.country));
     } else if (WALL_CLOCK_TIME_FIELDS.includes(key)) {
@@ -55,7 +56,7 @@ export function normalizeData(raw: unknown, resource: string | undefined, contex
     }
   }
   if ("notes" in ids) {
-    out.notes = normalizeNotes(ids.notes).map(normalizeNote);
+    out.notes = normalizeNotes(ids.notes).map((note) => normalizeNote(note, context.timezone));
     if (!Array.isArray(ids.notes)) {
       out.notes_raw = ids.notes;
     }
@@ -71,13 +72,13 @@ function keepRawBeside(out: Record<string, unknown>, key: string, raw: unknown, 
   }
 }
 
-function normalizeNote(note: unknown): unknown {
+function normalizeNote(note: unknown, timeZone: string): unknown {
   if (!isRecord(note)) {
     return note;
   }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(note)) {
-    out[key] = key.endsWith("_at") ? (toUtcIso(value) ?? value) : value;
+    out[key] = key.endsWith("_at") ? (toUtcIso(value, timeZone) ?? value) : value;
   }
   return out;
 }
@@ -88,9 +89,9 @@ export function appointmentInstants(data: Record<string, unknown>, timezone: str
   const originalStartsAt = zonedDateTimeToUtc(data.original_date, data.original_time, timezone);
   const duration = typeof data.duration === "number" ? data.duration : Number.NaN;
   return {
-    starts_at: startsAt === null ? null : new Date(startsAt).toISOString(),
-    ends_at: startsAt === null || !Number.isFinite(duration) ? null : new Date(startsAt + duration * 60_000).toISOString(),
-    original_starts_at: originalStartsAt === null ? null : new Date(originalStartsAt).toISOString(),
+    starts_at: isoOrNull(startsAt),
+    ends_at: startsAt === null || !Number.isFinite(duration) ? null : isoOrNull(startsAt + duration * 60_000),
+    original_starts_at: isoOrNull(originalStartsAt),
   };
 }
 

@@ -116,10 +116,9 @@ export function withSeconds(value: unknown): unknown {
   return typeof value === "string" && HOURS_MINUTES.test(value) ? `${value}:00` : value;
 }
 
-/** Converts an ISO 8601 timestamp with an offset to UTC; returns null when it cannot be read. */
-export function toUtcIso(value: unknown): string | null {
-  const millis = parseTimestamp(value);
-  return millis === null ? null : new Date(millis).toISOString();
+/** Converts an ISO 8601 timestamp to UTC (see parseTimestamp); returns null when it cannot be read. */
+export function toUtcIso(value: unknown, timeZone = "UTC"): string | null {
+  return isoOrNull(parseTimestamp(value, timeZone));
 }
 
 /**
@@ -139,11 +138,16 @@ export function toE164(raw: unknown, defaultCountry: CountryCode): string | null
   }
 
   const international = parsePhoneNumberFromString(digits.startsWith("+") ? digits : `+${digits}`);
-  if (international?.isValid()) {
+  if (international?.isValid() && isE164Length(international.number)) {
     return international.number;
   }
   const national = parsePhoneNumberFromString(digits, defaultCountry);
-  return national?.isValid() ? national.number : null;
+  return national?.isValid() && isE164Length(national.number) ? national.number : null;
+}
+
+/** E.164 allows at most 15 digits; libphonenumber-js 1.13 accepts some longer numbers. */
+function isE164Length(number: string): boolean {
+  return number.length - 1 <= 15;
 }
 
 /**
@@ -192,11 +196,30 @@ function zoneOffsetMs(instantMs: number, timeZone: string): number {
   return wallClock - Math.floor(instantMs / 1000) * 1000;
 }
 
-/** Reads an ISO 8601 timestamp with an offset as UTC milliseconds, or null. */
-export function parseTimestamp(value: unknown): number | null {
-  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** Largest distance from the epoch a JavaScript Date can represent, in milliseconds. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * Reads an ISO 8601 timestamp as UTC milliseconds, or null. A timestamp
+ * without an offset is wall-clock time in `timeZone` (the clinic's), since
+ * Chup writes local times.
+ */
+export function parseTimestamp(value: unknown, timeZone = "UTC"): number | null {
+  const match = typeof value === "string" ? TIMESTAMP.exec(value.trim()) : null;
+  if (!match) {
     return null;
   }
-  const millis = Date.parse(value);
-  return Number.isNaN(millis) ? null : millis;
+  const [, date, time, fraction, offset] = match;
+  const millis = offset ? Date.parse(value as string) : zonedDateTimeToUtc(date, time, timeZone);
+  if (millis === null || !Number.isFinite(millis) || Math.abs(millis) > MAX_DATE_MS) {
+    return null;
+  }
+  return offset || !fraction ? millis : millis + Math.round(Number(fraction) * 1000);
+}
+
+/** Writes UTC milliseconds as an ISO 8601 string, or null when the value is not a representable time. */
+export function isoOrNull(millis: number | null): string | null {
+  return millis === null || !Number.isFinite(millis) || Math.abs(millis) > MAX_DATE_MS ? null : new Date(millis).toISOString();
 }
