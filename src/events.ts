@@ -60,3 +60,11 @@ export async function markQueued(db: Database, eventId: string): Promise<void> {
     .set({ deliveryState: "queued" satisfies DeliveryState })
     .where(and(eq(events.id, eventId), eq(events.deliveryState, "received")));
 }
+
+/** Marks a received event that its clinic's delivery format has nothing to send for. */
+export async function markSkipped(db: Database, eventId: string): Promise<void> {
+  await db
+    .update(events)
+    .set({ deliveryState: "skipped" satisfies DeliveryState })
+    .where(and(eq(events.id, eventId), eq(events.deliveryState, "received")));
+}

@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { retryDelayMs, RETRY_CAP_MS, RETRY_FLOOR_MS } from "../src/delivery/backoff";
 import type { DeliveryQueue } from "../src/delivery/queue";
-import { createClinic, deliveryQueue, FIXTURES, hisReceived, postWebhook, resign, scriptHis, settleDeliveries } from "./support/chup";
+import { signLikeChup } from "../src/verify/signature";
+import { CHUP_SECRET, createClinic, deliveryQueue, FIXTURES, hisReceived, postWebhook, resign, scriptHis, settleDeliveries } from "./support/chup";
 
 /** Makes every retry of the clinic's queue due now, in place of waiting out the backoff. */
 async function makeRetriesDue(clinicId: string): Promise<void> {
@@ -96,7 +97,7 @@ describe("delivery to the HIS", () => {
     const clinicId = "deliver-idempotent";
     await createClinic(clinicId);
     const queue = deliveryQueue(clinicId);
-    const event = { eventId: "evt_same", orderingKey: "visits/1", body: "{}", receivedAt: Date.now() };
+    const event = { eventId: "evt_same", orderingKey: "visits/1", body: "{}", contentType: "application/json", receivedAt: Date.now() };
     await queue.enqueue(clinicId, event);
     await queue.enqueue(clinicId, event);
     await vi.waitFor(async () => {
@@ -118,5 +119,29 @@ describe("retry backoff", () => {
 
   it("never retries sooner than the floor", () => {
     expect(retryDelayMs(3, () => 0)).toBe(RETRY_FLOOR_MS);
+  });
+});
+
+describe("FHIR delivery format", () => {
+  it("sends a FHIR Bundle to a FHIR clinic", async () => {
+    const clinicId = "deliver-fhir";
+    await createClinic(clinicId, { format: "fhir" });
+    expect((await postWebhook(clinicId, await resign(FIXTURES["04-serving.json"]!))).status).toBe(202);
+    await settleDeliveries(clinicId);
+
+    const [delivery] = await hisReceived(clinicId);
+    expect(delivery?.headers["content-type"]).toBe("application/fhir+json; charset=utf-8");
+    const bundle = JSON.parse(delivery!.body) as { resourceType: string; type: string };
+    expect(bundle.resourceType).toBe("Bundle");
+    expect(bundle.type).toBe("transaction");
+  });
+
+  it("skips an event with no FHIR mapping", async () => {
+    const clinicId = "deliver-fhir-skip";
+    await createClinic(clinicId, { format: "fhir" });
+    const payload = '{"event":"staff_updated","timestamp":"2024-01-18T20:50:27+08:00","data":{"id":5,"name":"Dr Lim"}}';
+    const body = `{"payload":${payload},"signature":"${await signLikeChup(payload, CHUP_SECRET)}"}`;
+    const { eventId } = (await (await postWebhook(clinicId, body)).json()) as { eventId: string };
+    expect(await eventRow(eventId)).toMatchObject({ delivery_state: "skipped" });
   });
 });

@@ -22,8 +22,12 @@ export const clinics = sqliteTable("clinics", {
   updatedAt: epochMs("updated_at").notNull(),
 });
 
-/** Delivery states an event moves through, as mirrored from the clinic's delivery queue. */
-export const DELIVERY_STATES = ["received", "queued", "retrying", "delivered", "dead"] as const;
+/**
+ * Delivery states an event moves through, as mirrored from the clinic's
+ * delivery queue. "skipped" marks an event the clinic's delivery format
+ * has nothing to send for, such as a staff event for a FHIR clinic.
+ */
+export const DELIVERY_STATES = ["received", "queued", "retrying", "delivered", "dead", "skipped"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /**

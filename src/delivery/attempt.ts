@@ -1,4 +1,5 @@
 import { describeError } from "../http/problem";
+import type { DeliveryPayload } from "./payload";
 import { signStandardWebhook } from "./sign";
 
 /** How long the gateway waits for the HIS to respond to one delivery. */
@@ -22,20 +23,20 @@ export interface AttemptResult {
 }
 
 /**
- * POSTs one CloudEvent to the HIS with Standard Webhooks headers. The
+ * POSTs one event (a CloudEvent or a FHIR Bundle) to the HIS with Standard Webhooks headers. The
  * webhook-id is the event id on every attempt, so the HIS can drop a
  * repeat; the timestamp and signature are fresh each time. Only a 2xx
  * response counts as delivered. Every failure, including a timeout, is
  * returned as a result rather than thrown.
  */
-export async function attemptDelivery(target: DeliveryTarget, eventId: string, body: string, now: number): Promise<AttemptResult> {
+export async function attemptDelivery(target: DeliveryTarget, eventId: string, payload: DeliveryPayload, now: number): Promise<AttemptResult> {
   const started = Date.now();
   try {
-    const headers = await signStandardWebhook(target.signingSecret, eventId, Math.floor(now / 1000), body);
+    const headers = await signStandardWebhook(target.signingSecret, eventId, Math.floor(now / 1000), payload.body);
     const response = await fetch(target.url, {
       method: "POST",
-      headers: { "content-type": "application/cloudevents+json; charset=utf-8", "user-agent": "chup-edge-gateway", ...headers },
-      body,
+      headers: { "content-type": payload.contentType, "user-agent": "chup-edge-gateway", ...headers },
+      body: payload.body,
       redirect: "manual",
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
     });

@@ -9,6 +9,7 @@ export interface OutboxRow {
   event_id: string;
   ordering_key: string;
   body: string;
+  content_type: string;
   received_at: number;
   enqueued_at: number;
   state: DeliveryState;

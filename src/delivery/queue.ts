@@ -6,13 +6,15 @@ import { log } from "../log";
 import { attemptDelivery, type AttemptResult } from "./attempt";
 import { isRetryBudgetSpent, retryDelayMs } from "./backoff";
 import { mirrorDeliveryStates, type OutboxRow } from "./mirror";
+import { CLOUDEVENTS_CONTENT_TYPE } from "./payload";
 
 /** An event handed to a clinic's queue by ingest. */
 export interface QueuedEvent {
   eventId: string;
   orderingKey: string;
-  /** The CloudEvent as the JSON text sent to the HIS. */
+  /** The request body sent to the HIS: a CloudEvent or a FHIR Bundle, as JSON text. */
   body: string;
+  contentType: string;
   receivedAt: number;
 }
 
@@ -55,11 +57,12 @@ export class DeliveryQueue extends DurableObject<Env> {
     const now = Date.now();
     this.sql.exec("INSERT INTO meta (key, value) VALUES ('clinic_id', ?) ON CONFLICT (key) DO NOTHING", clinicId);
     this.sql.exec(
-      `INSERT INTO outbox (event_id, ordering_key, body, received_at, enqueued_at, next_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+      `INSERT INTO outbox (event_id, ordering_key, body, content_type, received_at, enqueued_at, next_attempt_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
       event.eventId,
       event.orderingKey,
       event.body,
+      event.contentType,
       event.receivedAt,
       now,
       now,
@@ -96,6 +99,7 @@ export class DeliveryQueue extends DurableObject<Env> {
         event_id TEXT NOT NULL UNIQUE,
         ordering_key TEXT NOT NULL,
         body TEXT NOT NULL,
+        content_type TEXT NOT NULL,
         received_at INTEGER NOT NULL,
         enqueued_at INTEGER NOT NULL,
         state TEXT NOT NULL DEFAULT 'queued',
@@ -110,6 +114,12 @@ export class DeliveryQueue extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS outbox_ordering ON outbox (ordering_key, state, seq);
       CREATE INDEX IF NOT EXISTS outbox_mirror ON outbox (mirror_pending);
     `);
+    // Outboxes created before delivery formats existed lack content_type; their
+    // events are all CloudEvents.
+    const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(outbox)").toArray();
+    if (!columns.some((column) => column.name === "content_type")) {
+      this.sql.exec(`ALTER TABLE outbox ADD COLUMN content_type TEXT NOT NULL DEFAULT '${CLOUDEVENTS_CONTENT_TYPE}'`);
+    }
   }
 
   private clinicId(): string | null {
@@ -137,7 +147,7 @@ export class DeliveryQueue extends DurableObject<Env> {
       await Promise.all(
         heads.map(async (head) => {
           const now = Date.now();
-          const result = await attemptDelivery(target, head.event_id, head.body, now);
+          const result = await attemptDelivery(target, head.event_id, { body: head.body, contentType: head.content_type }, now);
           this.recordAttempt(clinicId, head, result, now);
         }),
       );

@@ -68,7 +68,7 @@ async function findEarlierVisit(db: Database, clinic: Clinic, visitId: string, d
   const appointmentId = normalizeId(data.appointment_id);
   const clientId = normalizeId(data.registered_client_id);
   const serviceId = normalizeId(data.service_id);
-  const createdAt = parseTimestamp(data.created_at);
+  const createdAt = parseTimestamp(data.created_at, clinic.timezone);
   const visitDate = createdAt === null ? null : localDate(createdAt, clinic.timezone);
 
   const sameAppointment = typeof appointmentId === "string" ? eq(visits.appointmentId, appointmentId) : undefined;

@@ -60,11 +60,11 @@ export function adminRequest(method: string, path: string, body?: unknown): Prom
 }
 
 /** Configures a push clinic whose HIS is the mock HIS inbox of the same name. */
-export async function createClinic(clinicId: string, options: { secrets?: string[] } = {}): Promise<void> {
+export async function createClinic(clinicId: string, options: { secrets?: string[]; format?: "cloudevents" | "fhir" } = {}): Promise<void> {
   const response = await adminRequest("PUT", `/admin/v1/clinics/${clinicId}`, {
     name: `Test clinic ${clinicId}`,
     webhookSecrets: options.secrets ?? [CHUP_SECRET],
-    delivery: { mode: "push", url: hisInboxUrl(clinicId), signingSecret: SIGNING_SECRET },
+    delivery: { mode: "push", format: options.format ?? "cloudevents", url: hisInboxUrl(clinicId), signingSecret: SIGNING_SECRET },
   });
   expect(response.status, await response.clone().text()).toBeLessThan(300);
 }
