@@ -1,7 +1,9 @@
+import { Ajv2020 } from "ajv/dist/2020";
 import { env } from "cloudflare:workers";
 import { CloudEvent, HTTP } from "cloudevents";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { SCHEMA_DOCUMENTS, SCHEMA_ID_BASE } from "../src/schemas";
 import { createClinic, FIXTURES, hisReceived, INVALID_FIXTURES, postWebhook, resign, settleDeliveries, SIGNING_SECRET } from "./support/chup";
 
 describe("published Chup examples through ingest", () => {
@@ -39,6 +41,27 @@ describe("published Chup examples through ingest", () => {
     expect(ids).toHaveLength(14);
     expect(new Set(ids).size).toBe(14);
     expect(new Set(ids)).toEqual(new Set(accepted.map(([, answer]) => answer.body.eventId)));
+  });
+
+  it("relays data that validates against each type's JSON Schema", async () => {
+    const clinicId = "fixtures-schemas";
+    await createClinic(clinicId);
+    for (const body of Object.values(FIXTURES)) {
+      await postWebhook(clinicId, await resign(body));
+    }
+    await settleDeliveries(clinicId);
+
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    ajv.addSchema([...SCHEMA_DOCUMENTS.values()]);
+    const deliveries = await hisReceived(clinicId);
+    expect(deliveries).toHaveLength(14);
+    for (const delivery of deliveries) {
+      const event = JSON.parse(delivery.body) as { type: string; dataschema: string; data: unknown };
+      expect(event.dataschema).toBe(`https://gateway.test/schemas/v1/${event.type}.json`);
+      const validate = ajv.getSchema(`${SCHEMA_ID_BASE}${event.type}.json`);
+      expect(validate, event.type).toBeDefined();
+      expect(validate!(event.data), `${event.type}: ${JSON.stringify(validate!.errors)}`).toBe(true);
+    }
   });
 
   it("relays webhooks that verify with standardwebhooks and parse as CloudEvents", async () => {
