@@ -10,7 +10,15 @@ export interface ClinicSettings {
   timezone: string;
   country: string;
   webhookSecrets: string[];
-  delivery: { mode: "push"; format: "cloudevents" | "fhir"; url: string; signingSecret: string };
+  delivery: {
+    mode: "push";
+    format: "cloudevents" | "fhir";
+    url: string;
+    signingSecret: string;
+    concurrency: number;
+    ratePerSecond: number;
+    retry: { maxAttempts: number; maxAgeHours: number };
+  };
 }
 
 export async function getClinic(db: Database, clinicId: string): Promise<Clinic | undefined> {
@@ -28,6 +36,10 @@ export async function putClinic(db: Database, clinicId: string, settings: Clinic
     deliveryFormat: settings.delivery.format,
     deliveryUrl: settings.delivery.url,
     signingSecret: settings.delivery.signingSecret,
+    concurrency: settings.delivery.concurrency,
+    ratePerSecond: settings.delivery.ratePerSecond,
+    maxAttempts: settings.delivery.retry.maxAttempts,
+    maxAgeSeconds: Math.round(settings.delivery.retry.maxAgeHours * 3600),
     updatedAt: now,
   };
   const existing = await getClinic(db, clinicId);
@@ -46,7 +58,14 @@ export function describeClinic(clinic: Clinic) {
     timezone: clinic.timezone,
     country: clinic.country,
     webhookSecretCount: clinic.webhookSecrets.length,
-    delivery: { mode: clinic.deliveryMode, format: clinic.deliveryFormat, url: clinic.deliveryUrl },
+    delivery: {
+      mode: clinic.deliveryMode,
+      format: clinic.deliveryFormat,
+      url: clinic.deliveryUrl,
+      concurrency: clinic.concurrency,
+      ratePerSecond: clinic.ratePerSecond,
+      retry: { maxAttempts: clinic.maxAttempts, maxAgeHours: clinic.maxAgeSeconds / 3600 },
+    },
     createdAt: new Date(clinic.createdAt).toISOString(),
     updatedAt: new Date(clinic.updatedAt).toISOString(),
   };

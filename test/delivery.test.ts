@@ -97,12 +97,12 @@ describe("delivery to the HIS", () => {
     const clinicId = "deliver-idempotent";
     await createClinic(clinicId);
     const queue = deliveryQueue(clinicId);
-    const event = { eventId: "evt_same", orderingKey: "visits/1", body: "{}", contentType: "application/json", receivedAt: Date.now() };
+    const event = { eventId: "evt_same", eventType: "chup.visit.queued", orderingKey: "visits/1", body: "{}", contentType: "application/json", receivedAt: Date.now() };
     await queue.enqueue(clinicId, event);
     await queue.enqueue(clinicId, event);
     await vi.waitFor(async () => {
       await runDurableObjectAlarm(queue);
-      expect(await queue.stats()).toEqual({ delivered: 1 });
+      expect((await queue.stats()).counts).toEqual({ delivered: 1 });
     });
     expect(await hisReceived(clinicId)).toHaveLength(1);
   });

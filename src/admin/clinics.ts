@@ -47,6 +47,14 @@ const clinicSettingsSchema = z.strictObject({
   delivery: z.strictObject({
     mode: z.literal("push"),
     format: z.enum(["cloudevents", "fhir"]).default("cloudevents"),
+    concurrency: z.number().int().min(1).max(32).default(4),
+    ratePerSecond: z.number().int().min(1).max(500).default(20),
+    retry: z
+      .strictObject({
+        maxAttempts: z.number().int().min(1).max(10_000).default(200),
+        maxAgeHours: z.number().min(1).max(24 * 30).default(72),
+      })
+      .default({ maxAttempts: 200, maxAgeHours: 72 }),
     url: z.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
     signingSecret: z
       .string()

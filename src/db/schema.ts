@@ -18,16 +18,25 @@ export const clinics = sqliteTable("clinics", {
   deliveryFormat: text("delivery_format", { enum: ["cloudevents", "fhir"] }).notNull().default("cloudevents"),
   /** Standard Webhooks signing secret, "whsec_" followed by base64. */
   signingSecret: text("signing_secret").notNull(),
+  /** After this many failed attempts an event goes to the dead letters. */
+  maxAttempts: integer("max_attempts").notNull().default(200),
+  /** An event still undelivered this long after it was received goes to the dead letters. */
+  maxAgeSeconds: integer("max_age_seconds").notNull().default(72 * 60 * 60),
+  /** Requests to the HIS in flight at once, at most. */
+  concurrency: integer("concurrency").notNull().default(4),
+  /** Requests to the HIS started per second, at most. */
+  ratePerSecond: integer("rate_per_second").notNull().default(20),
   createdAt: epochMs("created_at").notNull(),
   updatedAt: epochMs("updated_at").notNull(),
 });
 
 /**
  * Delivery states an event moves through, as mirrored from the clinic's
- * delivery queue. "skipped" marks an event the clinic's delivery format
- * has nothing to send for, such as a staff event for a FHIR clinic.
+ * delivery queue. "dead" events wait in the dead letters for an operator
+ * to replay or discard them. "skipped" marks an event the clinic's delivery
+ * format has nothing to send for, such as a staff event for a FHIR clinic.
  */
-export const DELIVERY_STATES = ["received", "queued", "retrying", "delivered", "dead", "skipped"] as const;
+export const DELIVERY_STATES = ["received", "queued", "retrying", "delivered", "dead", "discarded", "skipped"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /**
@@ -61,6 +70,24 @@ export const events = sqliteTable(
     index("events_clinic_received_idx").on(table.clinicId, table.receivedAt),
     index("events_clinic_state_idx").on(table.clinicId, table.deliveryState),
   ],
+);
+
+/** Every attempt to deliver an event to the HIS, as copied from the clinic's delivery queue. */
+export const deliveryAttempts = sqliteTable(
+  "delivery_attempts",
+  {
+    eventId: text("event_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    clinicId: text("clinic_id").notNull(),
+    startedAt: epochMs("started_at").notNull(),
+    /** HTTP status of the HIS response; null when none came. */
+    status: integer("status"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+    /** What the attempt led to: delivered, retry, reject, or dead when the retry budget ran out. */
+    outcome: text("outcome").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.eventId, table.attempt] })],
 );
 
 /** Requests the gateway rejected, kept whole so an operator can see why and recover them. */

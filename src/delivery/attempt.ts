@@ -19,6 +19,8 @@ export interface AttemptResult {
   status: number | null;
   /** Why the attempt failed: the start of the HIS response body, or the network error. */
   error: string | null;
+  /** The wait the HIS asked for in a Retry-After header, in milliseconds. */
+  retryAfterMs: number | null;
   durationMs: number;
 }
 
@@ -45,14 +47,41 @@ export async function attemptDelivery(target: DeliveryTarget, eventId: string, p
     if (delivered) {
       await response.body?.cancel();
     }
-    return { delivered, status: response.status, error: delivered ? null : `HIS responded ${response.status}: ${responseText}`, durationMs: Date.now() - started };
+    return {
+      delivered,
+      status: response.status,
+      error: delivered ? null : `HIS responded ${response.status}: ${responseText}`,
+      retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
+      durationMs: Date.now() - started,
+    };
   } catch (error) {
     const timedOut = error instanceof DOMException && error.name === "TimeoutError";
     return {
       delivered: false,
       status: null,
       error: timedOut ? `HIS response timed out after ${DELIVERY_TIMEOUT_MS} ms` : describeError(error),
+      retryAfterMs: null,
       durationMs: Date.now() - started,
     };
   }
+}
+
+/** Longest Retry-After the gateway honours; a larger value is capped so an event is not parked for days. */
+export const MAX_RETRY_AFTER_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * Reads a Retry-After header (RFC 9110): a number of seconds or an HTTP
+ * date. Returns milliseconds from now, capped at MAX_RETRY_AFTER_MS, or
+ * null when the header is absent or unreadable.
+ */
+export function parseRetryAfter(header: string | null, now: number): number | null {
+  if (header === null || header.trim() === "") {
+    return null;
+  }
+  const text = header.trim();
+  const millis = /^\d+$/.test(text) ? Number(text) * 1000 : Date.parse(text) - now;
+  if (!Number.isFinite(millis)) {
+    return null;
+  }
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, millis));
 }

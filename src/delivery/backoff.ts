@@ -7,10 +7,6 @@ export const RETRY_BASE_MS = 2_000;
 export const RETRY_CAP_MS = 30 * 60 * 1000;
 export const RETRY_FLOOR_MS = 1_000;
 
-/** After this many failed attempts an event is dead-lettered. */
-export const MAX_ATTEMPTS = 200;
-/** An event still undelivered this long after it was received is dead-lettered. */
-export const MAX_EVENT_AGE_MS = 72 * 60 * 60 * 1000;
 
 /**
  * Returns the wait before attempt `failedAttempts + 1`: a uniform random
@@ -23,7 +19,16 @@ export function retryDelayMs(failedAttempts: number, random: () => number = Math
   return Math.max(RETRY_FLOOR_MS, Math.floor(random() * ceiling));
 }
 
-/** True when an event that just failed has used up its attempts or its age. */
-export function isRetryBudgetSpent(failedAttempts: number, enqueuedAt: number, now: number): boolean {
-  return failedAttempts >= MAX_ATTEMPTS || now - enqueuedAt >= MAX_EVENT_AGE_MS;
+/** A clinic's retry budget per event; the defaults live in the clinics table. */
+export interface RetryBudget {
+  maxAttempts: number;
+  maxAgeMs: number;
+}
+
+/**
+ * True when an event that just failed has used up its budget: its attempts
+ * since the budget started, or the time since then.
+ */
+export function isRetryBudgetSpent(budget: RetryBudget, failedAttempts: number, budgetStartedAt: number, now: number): boolean {
+  return failedAttempts >= budget.maxAttempts || now - budgetStartedAt >= budget.maxAgeMs;
 }

@@ -1,16 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
-import { getClinic } from "../clinics";
+import { type Clinic, getClinic } from "../clinics";
 import { openDatabase } from "../db/client";
 import { describeError } from "../http/problem";
 import { log } from "../log";
-import { attemptDelivery, type AttemptResult } from "./attempt";
+import { type AttemptResult, attemptDelivery } from "./attempt";
 import { isRetryBudgetSpent, retryDelayMs } from "./backoff";
-import { mirrorDeliveryStates, type OutboxRow } from "./mirror";
-import { CLOUDEVENTS_CONTENT_TYPE } from "./payload";
+import { afterFailure, CLOSED_CIRCUIT, isOpen } from "./circuit";
+import { mirrorToD1, type OutboxRow } from "./mirror";
+import { classifyAttempt } from "./outcome";
+import { type DeadLetterFilter, Outbox } from "./outbox";
 
 /** An event handed to a clinic's queue by ingest. */
 export interface QueuedEvent {
   eventId: string;
+  /** The CloudEvent type, kept for filtering dead letters. */
+  eventType: string;
   orderingKey: string;
   /** The request body sent to the HIS: a CloudEvent or a FHIR Bundle, as JSON text. */
   body: string;
@@ -18,34 +22,40 @@ export interface QueuedEvent {
   receivedAt: number;
 }
 
-/** Events of different ordering keys sent at the same time, at most. */
-const DELIVERY_CONCURRENCY = 6;
-/** One alarm run stops starting new rounds after this long and re-arms at once. */
+/** One alarm run stops starting new deliveries after this long and re-arms at once. */
 const ALARM_BUDGET_MS = 20_000;
 /** When the clinic's settings cannot be read, the queue waits this long. */
 const MISSING_CLINIC_DELAY_MS = 60_000;
+/** When copying states to D1 failed, the queue tries again after this long. */
+const MIRROR_RETRY_DELAY_MS = 30_000;
 /** Delivered rows stay this long so a late duplicate enqueue is still recognised. */
 const DELIVERED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-
-const PENDING = "('queued', 'retrying')";
+/** Rows copied to D1 per batch. */
+const MIRROR_BATCH_ROWS = 50;
 
 /**
  * A clinic's delivery queue: one object per clinic (named by the clinic id)
  * keeps its outgoing events in SQLite storage and sends them from alarm().
- * Events sharing an ordering key (one visit, one appointment) go out one at
- * a time in the order they were enqueued. Different keys go out in
- * parallel, so one patient's failing event does not delay another's.
- * Everything needed to resume lives in storage, so eviction loses nothing.
+ *
+ * - Events sharing an ordering key (one visit, one appointment) go out one
+ *   at a time in the order they were enqueued. Different keys go out in
+ *   parallel, up to the clinic's concurrency and rate, so one patient's
+ *   failing event does not delay another's.
+ * - Timeouts, 408, 429 and 5xx are retried with capped backoff, never
+ *   sooner than a Retry-After asks; any other 4xx goes to the dead letters.
+ * - After repeated failures a circuit opens and only one probe at a time
+ *   goes out until the HIS answers again.
+ * - Everything needed to resume lives in storage, so eviction loses nothing.
  */
 export class DeliveryQueue extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+  private readonly outbox: Outbox;
   private draining = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
+    this.outbox = new Outbox(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
-      this.migrate();
+      this.outbox.migrate();
     });
   }
 
@@ -55,196 +65,264 @@ export class DeliveryQueue extends DurableObject<Env> {
    */
   async enqueue(clinicId: string, event: QueuedEvent): Promise<void> {
     const now = Date.now();
-    this.sql.exec("INSERT INTO meta (key, value) VALUES ('clinic_id', ?) ON CONFLICT (key) DO NOTHING", clinicId);
-    this.sql.exec(
-      `INSERT INTO outbox (event_id, ordering_key, body, content_type, received_at, enqueued_at, next_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
-      event.eventId,
-      event.orderingKey,
-      event.body,
-      event.contentType,
-      event.receivedAt,
-      now,
-      now,
-    );
-    await this.armAlarm(now);
+    if (this.outbox.getMeta("clinic_id") === null) {
+      this.outbox.setMeta("clinic_id", clinicId);
+    }
+    this.outbox.insert(event, now);
+    if (this.outbox.getMeta("paused") === null) {
+      await this.armAlarm(now);
+    }
   }
 
-  /** Counts of the queue's events by state. */
-  async stats(): Promise<Record<string, number>> {
-    const rows = this.sql.exec<{ state: string; count: number }>("SELECT state, COUNT(*) AS count FROM outbox GROUP BY state").toArray();
-    return Object.fromEntries(rows.map((row) => [row.state, row.count]));
+  /** Returns the queue's depth, oldest undelivered age, dead letters, pause and circuit state. */
+  async stats() {
+    const now = Date.now();
+    const counts = this.outbox.counts();
+    const oldest = this.outbox.oldestPendingReceivedAt();
+    const circuit = this.outbox.circuit();
+    return {
+      depth: (counts.queued ?? 0) + (counts.retrying ?? 0),
+      oldestUndeliveredAgeSeconds: oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
+      counts,
+      paused: this.outbox.getMeta("paused") !== null,
+      circuit: {
+        state: isOpen(circuit) ? "open" : "closed",
+        consecutiveFailures: circuit.consecutiveFailures,
+        nextProbeAt: circuit.nextProbeAt === null ? null : new Date(circuit.nextProbeAt).toISOString(),
+      },
+    };
   }
 
+  async deadLetters(filter: DeadLetterFilter, limit: number) {
+    return this.outbox.deadLetters(filter, limit).map(describeRow);
+  }
+
+  async inspect(eventId: string) {
+    const row = this.outbox.find(eventId);
+    return row === null ? null : describeRow(row);
+  }
+
+  /** Puts matching dead letters back in the queue with a fresh retry budget; returns how many. */
+  async replay(filter: DeadLetterFilter): Promise<number> {
+    const now = Date.now();
+    const count = this.outbox.replay(filter, now);
+    if (count > 0) {
+      log.info("dead letters replayed", { clinic_id: this.outbox.getMeta("clinic_id"), count });
+      await this.armAlarm(now);
+    }
+    return count;
+  }
+
+  async discard(eventId: string, reason: string): Promise<boolean> {
+    const discarded = this.outbox.discard(eventId, reason);
+    if (discarded) {
+      log.info("dead letter discarded", { clinic_id: this.outbox.getMeta("clinic_id"), event_id: eventId });
+      await this.armAlarm(Date.now());
+    }
+    return discarded;
+  }
+
+  /** True while no alarm run is sending; with the queue paused, nothing more will be sent. */
+  async isIdle(): Promise<boolean> {
+    return !this.draining;
+  }
+
+  /** Stops deliveries until resume(); events keep being accepted and queued. */
+  async pause(): Promise<void> {
+    this.outbox.setMeta("paused", new Date().toISOString());
+    await this.ctx.storage.deleteAlarm();
+    log.info("delivery paused", { clinic_id: this.outbox.getMeta("clinic_id") });
+  }
+
+  async resume(): Promise<void> {
+    this.outbox.setMeta("paused", null);
+    log.info("delivery resumed", { clinic_id: this.outbox.getMeta("clinic_id") });
+    await this.armAlarm(Date.now());
+  }
+
+  /**
+   * Sends what is due. Every error is caught and logged, and the next alarm
+   * is set before the handler returns, so a failure never stalls the queue.
+   */
   override async alarm(): Promise<void> {
     if (this.draining) {
       return;
     }
     this.draining = true;
+    let retryMirrorSoon = false;
     try {
-      await this.drain();
+      if (this.outbox.getMeta("paused") === null) {
+        await this.drain();
+      }
     } catch (error) {
-      log.error("delivery round failed", { clinic_id: this.clinicId(), error: describeError(error) });
+      log.error("delivery round failed", { clinic_id: this.outbox.getMeta("clinic_id"), error: describeError(error) });
     } finally {
+      retryMirrorSoon = !(await this.mirror());
       this.draining = false;
-      await this.scheduleNextAlarm();
+      await this.scheduleNextAlarm(retryMirrorSoon);
     }
   }
 
-  private migrate(): void {
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS outbox (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        event_id TEXT NOT NULL UNIQUE,
-        ordering_key TEXT NOT NULL,
-        body TEXT NOT NULL,
-        content_type TEXT NOT NULL,
-        received_at INTEGER NOT NULL,
-        enqueued_at INTEGER NOT NULL,
-        state TEXT NOT NULL DEFAULT 'queued',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER NOT NULL,
-        last_attempt_at INTEGER,
-        last_status INTEGER,
-        last_error TEXT,
-        delivered_at INTEGER,
-        mirror_pending INTEGER NOT NULL DEFAULT 0
-      );
-      CREATE INDEX IF NOT EXISTS outbox_ordering ON outbox (ordering_key, state, seq);
-      CREATE INDEX IF NOT EXISTS outbox_mirror ON outbox (mirror_pending);
-    `);
-    // Outboxes created before delivery formats existed lack content_type; their
-    // events are all CloudEvents.
-    const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(outbox)").toArray();
-    if (!columns.some((column) => column.name === "content_type")) {
-      this.sql.exec(`ALTER TABLE outbox ADD COLUMN content_type TEXT NOT NULL DEFAULT '${CLOUDEVENTS_CONTENT_TYPE}'`);
-    }
-  }
-
-  private clinicId(): string | null {
-    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'clinic_id'").toArray()[0];
-    return row?.value ?? null;
-  }
-
-  /** Sends due events round by round until none is due or the time budget is spent. */
+  /** Sends due events until none is due or the time budget is spent. */
   private async drain(): Promise<void> {
-    const clinicId = this.clinicId();
+    const clinicId = this.outbox.getMeta("clinic_id");
     const clinic = clinicId ? await getClinic(openDatabase(this.env.DB), clinicId) : undefined;
     if (!clinicId || !clinic) {
       log.error("delivery postponed: clinic settings not found", { clinic_id: clinicId });
-      this.sql.exec(`UPDATE outbox SET next_attempt_at = ? WHERE state IN ${PENDING}`, Date.now() + MISSING_CLINIC_DELAY_MS);
+      this.outbox.setMeta("postponed_until", String(Date.now() + MISSING_CLINIC_DELAY_MS));
       return;
     }
+    this.outbox.setMeta("postponed_until", null);
 
-    const target = { url: clinic.deliveryUrl, signingSecret: clinic.signingSecret };
-    const deadline = Date.now() + ALARM_BUDGET_MS;
-    while (Date.now() < deadline) {
-      const heads = this.dueHeads(Date.now(), DELIVERY_CONCURRENCY);
-      if (heads.length === 0) {
-        break;
+    if (isOpen(this.outbox.circuit())) {
+      const closed = await this.probe(clinic);
+      if (!closed) {
+        return;
       }
-      await Promise.all(
-        heads.map(async (head) => {
-          const now = Date.now();
-          const result = await attemptDelivery(target, head.event_id, { body: head.body, contentType: head.content_type }, now);
-          this.recordAttempt(clinicId, head, result, now);
-        }),
-      );
-      await this.mirrorToD1(clinicId);
     }
-    this.sql.exec("DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?", Date.now() - DELIVERED_RETENTION_MS);
+    await this.sendDue(clinic);
+    this.outbox.purgeDelivered(Date.now() - DELIVERED_RETENTION_MS);
   }
 
-  /** Selects the oldest pending event of each ordering key, when it is due. */
-  private dueHeads(now: number, limit: number): OutboxRow[] {
-    return this.sql
-      .exec<OutboxRow>(
-        `SELECT o.* FROM outbox o
-         WHERE o.state IN ${PENDING}
-           AND o.seq = (SELECT MIN(p.seq) FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state IN ${PENDING})
-           AND o.next_attempt_at <= ?
-         ORDER BY o.seq LIMIT ?`,
-        now,
-        limit,
-      )
-      .toArray();
+  /**
+   * Sends the oldest pending event alone while the circuit is open, once
+   * the probe time has come. Returns true when the HIS accepted it and the
+   * circuit closed.
+   */
+  private async probe(clinic: Clinic): Promise<boolean> {
+    const now = Date.now();
+    const circuit = this.outbox.circuit();
+    const head = this.outbox.oldestHead();
+    if (head === null || (circuit.nextProbeAt !== null && circuit.nextProbeAt > now)) {
+      return false;
+    }
+    log.info("circuit open, sending a probe", { clinic_id: clinic.id, event_id: head.event_id, consecutive_failures: circuit.consecutiveFailures });
+    await this.send(clinic, head);
+    if (isOpen(this.outbox.circuit())) {
+      return false;
+    }
+    // The HIS is back: the backlog need not wait out each event's own backoff.
+    log.info("circuit closed, draining the backlog", { clinic_id: clinic.id });
+    this.outbox.makePendingDue(Date.now());
+    return true;
   }
 
-  private recordAttempt(clinicId: string, head: OutboxRow, result: AttemptResult, now: number): void {
-    const attempts = head.attempts + 1;
-    const fields = { clinic_id: clinicId, event_id: head.event_id, attempt: attempts, status: result.status, duration_ms: result.durationMs };
+  /**
+   * Runs up to `concurrency` senders. Each takes the oldest due head whose
+   * ordering key is not in flight, and starts are spaced to keep under the
+   * clinic's rate per second.
+   */
+  private async sendDue(clinic: Clinic): Promise<void> {
+    const deadline = Date.now() + ALARM_BUDGET_MS;
+    const inFlight = new Set<string>();
+    const spacingMs = 1000 / Math.max(1, clinic.ratePerSecond);
+    let nextStartAt = Date.now();
+    let sent = 0;
 
-    if (result.delivered) {
-      this.sql.exec(
-        `UPDATE outbox SET state = 'delivered', attempts = ?, last_attempt_at = ?, last_status = ?, last_error = NULL,
-           delivered_at = ?, mirror_pending = 1 WHERE seq = ?`,
-        attempts,
-        now,
-        result.status,
-        now,
-        head.seq,
-      );
+    const sender = async () => {
+      while (Date.now() < deadline && !isOpen(this.outbox.circuit()) && this.outbox.getMeta("paused") === null) {
+        const [head] = this.outbox.dueHeads(Date.now(), inFlight, 1);
+        if (!head) {
+          return;
+        }
+        inFlight.add(head.ordering_key);
+        const startAt = Math.max(Date.now(), nextStartAt);
+        nextStartAt = startAt + spacingMs;
+        try {
+          if (startAt > Date.now()) {
+            await scheduler.wait(startAt - Date.now());
+          }
+          await this.send(clinic, head);
+        } finally {
+          inFlight.delete(head.ordering_key);
+        }
+        sent += 1;
+        if (sent % MIRROR_BATCH_ROWS === 0) {
+          await this.mirror();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, clinic.concurrency) }, sender));
+  }
+
+  /** Makes one delivery attempt and records its outcome. */
+  private async send(clinic: Clinic, head: OutboxRow): Promise<void> {
+    const startedAt = Date.now();
+    const target = { url: clinic.deliveryUrl, signingSecret: clinic.signingSecret };
+    const result = await attemptDelivery(target, head.event_id, { body: head.body, contentType: head.content_type }, startedAt);
+    this.record(clinic, head, result, startedAt);
+  }
+
+  private record(clinic: Clinic, head: OutboxRow, result: AttemptResult, startedAt: number): void {
+    const now = Date.now();
+    const outcome = classifyAttempt(result);
+    const attempt = head.attempts + 1;
+    const fields = { clinic_id: clinic.id, event_id: head.event_id, attempt, status: result.status, duration_ms: result.durationMs };
+
+    if (outcome.kind === "delivered") {
+      this.outbox.recordAttempt(head, result, "delivered", "delivered", startedAt, null);
+      this.outbox.setCircuit(CLOSED_CIRCUIT);
       log.info("event delivered", fields);
       return;
     }
+    if (outcome.kind === "reject") {
+      this.outbox.recordAttempt(head, result, "dead", "reject", startedAt, null);
+      log.error("event dead-lettered: the HIS rejected it", fields);
+      return;
+    }
 
-    if (isRetryBudgetSpent(attempts, head.received_at, now)) {
-      this.sql.exec(
-        `UPDATE outbox SET state = 'dead', attempts = ?, last_attempt_at = ?, last_status = ?, last_error = ?,
-           mirror_pending = 1 WHERE seq = ?`,
-        attempts,
-        now,
-        result.status,
-        result.error,
-        head.seq,
-      );
+    const circuit = afterFailure(this.outbox.circuit(), now, outcome.retryAfterMs);
+    this.outbox.setCircuit(circuit);
+    const budget = { maxAttempts: clinic.maxAttempts, maxAgeMs: clinic.maxAgeSeconds * 1000 };
+    if (isRetryBudgetSpent(budget, attempt - head.budget_attempt_offset, head.budget_started_at, now)) {
+      this.outbox.recordAttempt(head, result, "dead", "dead", startedAt, null);
       log.error("event dead-lettered: retry budget spent", fields);
       return;
     }
-
-    const delay = retryDelayMs(attempts);
-    this.sql.exec(
-      `UPDATE outbox SET state = 'retrying', attempts = ?, last_attempt_at = ?, last_status = ?, last_error = ?,
-         next_attempt_at = ?, mirror_pending = 1 WHERE seq = ?`,
-      attempts,
-      now,
-      result.status,
-      result.error,
-      now + delay,
-      head.seq,
-    );
-    log.warn("delivery failed, will retry", { ...fields, delay_ms: delay });
+    const delay = Math.max(retryDelayMs(attempt - head.budget_attempt_offset), outcome.retryAfterMs ?? 0);
+    this.outbox.recordAttempt(head, result, "retrying", "retry", startedAt, now + delay);
+    log.warn("delivery failed, will retry", { ...fields, delay_ms: delay, circuit_failures: circuit.consecutiveFailures });
   }
 
-  /** Copies changed delivery states to D1; rows that fail to copy are tried again next round. */
-  private async mirrorToD1(clinicId: string): Promise<void> {
-    const rows = this.sql.exec<OutboxRow>("SELECT * FROM outbox WHERE mirror_pending = 1 LIMIT 100").toArray();
-    if (rows.length === 0) {
+  /** Copies changed states and attempts to D1; returns false when that failed. */
+  private async mirror(): Promise<boolean> {
+    const clinicId = this.outbox.getMeta("clinic_id") ?? "";
+    for (;;) {
+      const rows = this.outbox.rowsToMirror(MIRROR_BATCH_ROWS);
+      const attempts = this.outbox.attemptsToMirror(MIRROR_BATCH_ROWS);
+      if (rows.length === 0 && attempts.length === 0) {
+        return true;
+      }
+      try {
+        await mirrorToD1(openDatabase(this.env.DB), clinicId, rows, attempts);
+      } catch (error) {
+        log.error("delivery state copy to D1 failed", { clinic_id: clinicId, rows: rows.length, error: describeError(error) });
+        return false;
+      }
+      this.outbox.markMirrored(rows, attempts);
+    }
+  }
+
+  private async scheduleNextAlarm(retryMirrorSoon: boolean): Promise<void> {
+    const now = Date.now();
+    if (this.outbox.getMeta("paused") !== null) {
       return;
     }
-    try {
-      await mirrorDeliveryStates(openDatabase(this.env.DB), rows);
-      for (const row of rows) {
-        this.sql.exec("UPDATE outbox SET mirror_pending = 0 WHERE seq = ? AND last_attempt_at IS ?", row.seq, row.last_attempt_at);
-      }
-    } catch (error) {
-      log.error("delivery state copy to D1 failed", { clinic_id: clinicId, rows: rows.length, error: describeError(error) });
+    const candidates: number[] = [];
+    const circuit = this.outbox.circuit();
+    const nextDue = this.outbox.nextDueAt();
+    if (nextDue !== null) {
+      candidates.push(isOpen(circuit) ? (circuit.nextProbeAt ?? now) : nextDue);
     }
-  }
-
-  private async scheduleNextAlarm(): Promise<void> {
-    const mirrorPending = this.sql.exec<{ count: number }>("SELECT COUNT(*) AS count FROM outbox WHERE mirror_pending = 1").one().count;
-    const next = this.sql
-      .exec<{ due: number | null }>(
-        `SELECT MIN(o.next_attempt_at) AS due FROM outbox o
-         WHERE o.state IN ${PENDING}
-           AND o.seq = (SELECT MIN(p.seq) FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state IN ${PENDING})`,
-      )
-      .one().due;
-    const candidates = [next, mirrorPending > 0 ? Date.now() + MISSING_CLINIC_DELAY_MS : null].filter((at): at is number => at !== null);
+    const postponedUntil = Number(this.outbox.getMeta("postponed_until") ?? "NaN");
+    if (Number.isFinite(postponedUntil) && candidates.length > 0) {
+      candidates[0] = Math.max(candidates[0]!, postponedUntil);
+    }
+    if (retryMirrorSoon) {
+      candidates.push(now + MIRROR_RETRY_DELAY_MS);
+    }
     if (candidates.length > 0) {
-      await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...candidates)));
+      await this.ctx.storage.setAlarm(Math.max(now, Math.min(...candidates)));
     }
   }
 
@@ -254,4 +332,22 @@ export class DeliveryQueue extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(at);
     }
   }
+}
+
+/** Describes an outbox row for the admin API, without the request body. */
+function describeRow(row: OutboxRow) {
+  const iso = (millis: number | null) => (millis === null ? null : new Date(millis).toISOString());
+  return {
+    eventId: row.event_id,
+    type: row.event_type,
+    orderingKey: row.ordering_key,
+    state: row.state,
+    attempts: row.attempts,
+    receivedAt: iso(row.received_at),
+    lastAttemptAt: iso(row.last_attempt_at),
+    lastStatus: row.last_status,
+    lastError: row.last_error,
+    nextAttemptAt: row.state === "queued" || row.state === "retrying" ? iso(row.next_attempt_at) : null,
+    deliveredAt: iso(row.delivered_at),
+  };
 }

@@ -129,14 +129,16 @@ async function acceptVerified(c: IngestContext, clinic: Clinic, envelope: Return
       // an event id it already holds.
       const existing = await getEvent(vars.db, eventId);
       if (existing?.deliveryState === "received") {
-        await handOver(vars.db, queue, clinicId, existing.orderingKey, existing.receivedAt, deliveryPayload(clinic, JSON.parse(existing.cloudEvent)), eventId);
+        const stored = { eventId, eventType: existing.type, orderingKey: existing.orderingKey, receivedAt: existing.receivedAt };
+        await handOver(vars.db, queue, clinicId, stored, deliveryPayload(clinic, JSON.parse(existing.cloudEvent)));
       }
       c.executionCtx.waitUntil(rememberInKv(env.DEDUPE_KV, clinicId, signature, eventId).catch(() => undefined));
       log.info("duplicate webhook", { clinic_id: clinicId, event_id: eventId, source: "d1" });
       return c.json({ status: "duplicate", eventId }, 200);
     }
 
-    await handOver(vars.db, queue, clinicId, normalized.orderingKey, receivedAt, payload, eventId);
+    const event = { eventId, eventType: normalized.cloudEvent.type, orderingKey: normalized.orderingKey, receivedAt };
+    await handOver(vars.db, queue, clinicId, event, payload);
     log.info("webhook accepted", { clinic_id: clinicId, event_id: eventId, type: normalized.cloudEvent.type, latency_ms: Date.now() - receivedAt });
   } catch (error) {
     log.error("webhook not stored", { clinic_id: clinicId, event_id: eventId, error: describeError(error) });
@@ -175,17 +177,15 @@ async function handOver(
   db: Database,
   queue: DurableObjectStub<DeliveryQueue>,
   clinicId: string,
-  orderingKey: string,
-  receivedAt: number,
+  event: { eventId: string; eventType: string; orderingKey: string; receivedAt: number },
   payload: DeliveryPayload | null,
-  eventId: string,
 ): Promise<void> {
   if (payload === null) {
-    await markSkipped(db, eventId);
+    await markSkipped(db, event.eventId);
     return;
   }
-  await queue.enqueue(clinicId, { eventId, orderingKey, body: payload.body, contentType: payload.contentType, receivedAt });
-  await markQueued(db, eventId);
+  await queue.enqueue(clinicId, { ...event, body: payload.body, contentType: payload.contentType });
+  await markQueued(db, event.eventId);
 }
 
 /** Stores a rejected request. When that fails too, it returns 503 so the sender retries and nothing is lost. */

@@ -60,11 +60,21 @@ export function adminRequest(method: string, path: string, body?: unknown): Prom
 }
 
 /** Configures a push clinic whose HIS is the mock HIS inbox of the same name. */
-export async function createClinic(clinicId: string, options: { secrets?: string[]; format?: "cloudevents" | "fhir" } = {}): Promise<void> {
+export async function createClinic(
+  clinicId: string,
+  options: { secrets?: string[]; format?: "cloudevents" | "fhir"; concurrency?: number; ratePerSecond?: number } = {},
+): Promise<void> {
   const response = await adminRequest("PUT", `/admin/v1/clinics/${clinicId}`, {
     name: `Test clinic ${clinicId}`,
     webhookSecrets: options.secrets ?? [CHUP_SECRET],
-    delivery: { mode: "push", format: options.format ?? "cloudevents", url: hisInboxUrl(clinicId), signingSecret: SIGNING_SECRET },
+    delivery: {
+      mode: "push",
+      format: options.format ?? "cloudevents",
+      url: hisInboxUrl(clinicId),
+      signingSecret: SIGNING_SECRET,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.ratePerSecond === undefined ? {} : { ratePerSecond: options.ratePerSecond }),
+    },
   });
   expect(response.status, await response.clone().text()).toBeLessThan(300);
 }
@@ -85,6 +95,7 @@ export interface HisDelivery {
   headers: Record<string, string>;
   body: string;
   receivedAt: number;
+  status: number;
 }
 
 export async function hisReceived(inbox: string): Promise<HisDelivery[]> {
@@ -95,6 +106,20 @@ export async function hisReceived(inbox: string): Promise<HisDelivery[]> {
 /** Sets the mock HIS's next responses for one inbox, e.g. [{ status: 500 }]. */
 export async function scriptHis(inbox: string, responses: { status: number; delayMs?: number }[]): Promise<void> {
   await fetch(`${env.MOCK_HIS_ORIGIN}/control/${inbox}/responses`, { method: "PUT", body: JSON.stringify(responses) });
+}
+
+/** Sets the mock HIS's response once its script is used up, e.g. { status: 503 } for an outage. */
+export async function setHisDefault(inbox: string, response: { status: number; delayMs?: number; headers?: Record<string, string> }): Promise<void> {
+  await fetch(`${env.MOCK_HIS_ORIGIN}/control/${inbox}/default`, { method: "PUT", body: JSON.stringify(response) });
+}
+
+/** Makes the mock HIS answer every webhook whose body contains `match` with a fixed status. */
+export async function setHisRules(inbox: string, rules: { match: string; status: number }[]): Promise<void> {
+  await fetch(`${env.MOCK_HIS_ORIGIN}/control/${inbox}/rules`, { method: "PUT", body: JSON.stringify(rules) });
+}
+
+export async function hisStats(inbox: string): Promise<{ received: number; inFlight: number; maxInFlight: number }> {
+  return (await fetch(`${env.MOCK_HIS_ORIGIN}/control/${inbox}/stats`)).json();
 }
 
 export function deliveryQueue(clinicId: string) {

@@ -1,24 +1,24 @@
-import { applyD1Migrations, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
+import { applyD1Migrations, listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterAll, vi } from "vitest";
+import { afterAll, expect, vi } from "vitest";
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
 
 /**
- * Lets every delivery queue finish what is due, then clears their alarms,
- * so no delivery runs (and logs) while the test file's runtime shuts down.
+ * Pauses every delivery queue and waits until none is sending, so no
+ * delivery runs (and logs) while the test file's runtime shuts down.
  */
 afterAll(async () => {
+  const queues = (await listDurableObjectIds(env.DELIVERY_QUEUE)).map((id) => env.DELIVERY_QUEUE.get(id));
+  for (const queue of queues) {
+    await queue.pause();
+  }
   await vi.waitFor(
     async () => {
-      const row = await env.DB.prepare("SELECT COUNT(*) AS pending FROM events WHERE delivery_state IN ('received', 'queued')").first<{ pending: number }>();
-      if ((row?.pending ?? 0) > 0) {
-        throw new Error(`${row?.pending} events still waiting for their first delivery attempt`);
+      for (const queue of queues) {
+        expect(await queue.isIdle()).toBe(true);
       }
     },
-    { timeout: 120_000, interval: 100 },
+    { timeout: 30_000, interval: 50 },
   );
-  for (const id of await listDurableObjectIds(env.DELIVERY_QUEUE)) {
-    await runInDurableObject(env.DELIVERY_QUEUE.get(id), (_instance, state) => state.storage.deleteAlarm());
-  }
-}, 130_000);
+}, 40_000);

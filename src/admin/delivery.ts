@@ -1,0 +1,118 @@
+import { zValidator } from "@hono/zod-validator";
+import { and, asc, eq } from "drizzle-orm";
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import { getClinic } from "../clinics";
+import { deliveryAttempts, events } from "../db/schema";
+import type { AppEnv } from "../env";
+import { ProblemError } from "../http/problem";
+import { CLINIC_ID_PATTERN } from "../http/params";
+import { validationProblem } from "../http/validation";
+
+const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }) });
+const eventParam = clinicParam.extend({ eventId: z.string().regex(/^evt_[0-9a-f]{32}$/, { message: "must be an event id such as evt_0123…" }) });
+
+const listQuery = z.object({
+  type: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const replayBody = z
+  .strictObject({
+    eventIds: z.array(z.string().regex(/^evt_[0-9a-f]{32}$/)).min(1).max(500).optional(),
+    type: z.string().max(100).optional(),
+    all: z.literal(true).optional(),
+  })
+  .refine((body) => body.eventIds !== undefined || body.type !== undefined || body.all === true, {
+    message: 'name the dead letters to replay: "eventIds", "type", or "all": true',
+  });
+
+const discardBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+
+/** Returns the clinic's delivery queue after checking the clinic exists. */
+async function queueOf(c: Context<AppEnv>, clinicId: string) {
+  if (!(await getClinic(c.var.db, clinicId))) {
+    throw new ProblemError(404, "clinic-not-found", "Clinic not found", `No clinic has the id "${clinicId}".`);
+  }
+  return c.env.DELIVERY_QUEUE.get(c.env.DELIVERY_QUEUE.idFromName(clinicId));
+}
+
+/** Operator routes for a clinic's deliveries, under /admin/v1/clinics/{clinicId}. */
+export const deliveryRoutes = new Hono<AppEnv>()
+  .get("/:clinicId/queue", zValidator("param", clinicParam, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    const queue = await queueOf(c, clinicId);
+    return c.json({ clinicId, ...(await queue.stats()) });
+  })
+  .get("/:clinicId/dead-letters", zValidator("param", clinicParam, validationProblem), zValidator("query", listQuery, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    const { type, limit } = c.req.valid("query");
+    const queue = await queueOf(c, clinicId);
+    return c.json({ deadLetters: await queue.deadLetters(type === undefined ? {} : { type }, limit) });
+  })
+  .post("/:clinicId/dead-letters/replay", zValidator("param", clinicParam, validationProblem), zValidator("json", replayBody, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    const { eventIds, type } = c.req.valid("json");
+    const queue = await queueOf(c, clinicId);
+    const filter = { ...(eventIds === undefined ? {} : { eventIds }), ...(type === undefined ? {} : { type }) };
+    return c.json({ replayed: await queue.replay(filter) });
+  })
+  .post(
+    "/:clinicId/dead-letters/:eventId/discard",
+    zValidator("param", eventParam, validationProblem),
+    zValidator("json", discardBody, validationProblem),
+    async (c) => {
+      const { clinicId, eventId } = c.req.valid("param");
+      const queue = await queueOf(c, clinicId);
+      if (!(await queue.discard(eventId, c.req.valid("json").reason))) {
+        throw new ProblemError(404, "dead-letter-not-found", "Dead letter not found", `Event ${eventId} is not a dead letter of clinic "${clinicId}".`);
+      }
+      return c.body(null, 204);
+    },
+  )
+  .post("/:clinicId/delivery/pause", zValidator("param", clinicParam, validationProblem), async (c) => {
+    const queue = await queueOf(c, c.req.valid("param").clinicId);
+    await queue.pause();
+    return c.json(await queue.stats());
+  })
+  .post("/:clinicId/delivery/resume", zValidator("param", clinicParam, validationProblem), async (c) => {
+    const queue = await queueOf(c, c.req.valid("param").clinicId);
+    await queue.resume();
+    return c.json(await queue.stats());
+  })
+  .get("/:clinicId/events/:eventId", zValidator("param", eventParam, validationProblem), async (c) => {
+    const { clinicId, eventId } = c.req.valid("param");
+    const event = await c.var.db
+      .select()
+      .from(events)
+      .where(and(eq(events.clinicId, clinicId), eq(events.id, eventId)))
+      .get();
+    if (!event) {
+      throw new ProblemError(404, "event-not-found", "Event not found", `Clinic "${clinicId}" has no event ${eventId}.`);
+    }
+    const attempts = await c.var.db.select().from(deliveryAttempts).where(eq(deliveryAttempts.eventId, eventId)).orderBy(asc(deliveryAttempts.attempt)).all();
+    const iso = (millis: number | null) => (millis === null ? null : new Date(millis).toISOString());
+    return c.json({
+      eventId: event.id,
+      type: event.type,
+      subject: event.subject,
+      chupEvent: event.chupEvent,
+      receivedAt: iso(event.receivedAt),
+      delivery: {
+        state: event.deliveryState,
+        attempts: event.attempts,
+        lastStatus: event.lastStatus,
+        lastError: event.lastError,
+        nextAttemptAt: iso(event.nextAttemptAt),
+        deliveredAt: iso(event.deliveredAt),
+      },
+      attempts: attempts.map((attempt) => ({
+        attempt: attempt.attempt,
+        startedAt: iso(attempt.startedAt),
+        status: attempt.status,
+        error: attempt.error,
+        durationMs: attempt.durationMs,
+        outcome: attempt.outcome,
+      })),
+    });
+  });
