@@ -11,9 +11,10 @@ export interface ClinicSettings {
   country: string;
   webhookSecrets: string[];
   delivery: {
-    mode: "push";
+    mode: "push" | "pull" | "both";
     format: "cloudevents" | "fhir";
-    url: string;
+    url?: string | undefined;
+    pull: { visibilityTimeoutSeconds: number; retentionDays: number };
     signingSecret: string;
     concurrency: number;
     ratePerSecond: number;
@@ -34,7 +35,9 @@ export async function putClinic(db: Database, clinicId: string, settings: Clinic
     webhookSecrets: settings.webhookSecrets,
     deliveryMode: settings.delivery.mode,
     deliveryFormat: settings.delivery.format,
-    deliveryUrl: settings.delivery.url,
+    deliveryUrl: settings.delivery.url ?? "",
+    pullVisibilitySeconds: settings.delivery.pull.visibilityTimeoutSeconds,
+    pullRetentionSeconds: Math.round(settings.delivery.pull.retentionDays * 86_400),
     signingSecret: settings.delivery.signingSecret,
     concurrency: settings.delivery.concurrency,
     ratePerSecond: settings.delivery.ratePerSecond,
@@ -65,6 +68,7 @@ export function describeClinic(clinic: Clinic) {
       concurrency: clinic.concurrency,
       ratePerSecond: clinic.ratePerSecond,
       retry: { maxAttempts: clinic.maxAttempts, maxAgeHours: clinic.maxAgeSeconds / 3600 },
+      pull: { visibilityTimeoutSeconds: clinic.pullVisibilitySeconds, retentionDays: clinic.pullRetentionSeconds / 86_400 },
     },
     createdAt: new Date(clinic.createdAt).toISOString(),
     updatedAt: new Date(clinic.updatedAt).toISOString(),

@@ -44,29 +44,40 @@ const clinicSettingsSchema = z.strictObject({
     .array(z.string().min(8, { message: "must be at least 8 characters" }).max(512))
     .min(1, { message: "must hold one secret, or two during a rotation" })
     .max(2, { message: "must hold one secret, or two during a rotation" }),
-  delivery: z.strictObject({
-    mode: z.literal("push"),
-    format: z.enum(["cloudevents", "fhir"]).default("cloudevents"),
-    concurrency: z.number().int().min(1).max(32).default(4),
-    ratePerSecond: z.number().int().min(1).max(500).default(20),
-    retry: z
-      .strictObject({
-        maxAttempts: z.number().int().min(1).max(10_000).default(200),
-        maxAgeHours: z.number().min(1).max(24 * 30).default(72),
-      })
-      .default({ maxAttempts: 200, maxAgeHours: 72 }),
-    url: z.url({ protocol: /^https?$/, error: "must be an http or https URL" }),
-    signingSecret: z
-      .string()
-      .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'must be "whsec_" followed by base64' })
-      .refine(
-        (secret) => {
-          const length = signingKeyLength(secret);
-          return length >= MIN_SIGNING_KEY_BYTES && length <= MAX_SIGNING_KEY_BYTES;
-        },
-        { message: `must encode ${MIN_SIGNING_KEY_BYTES} to ${MAX_SIGNING_KEY_BYTES} bytes` },
-      ),
-  }),
+  delivery: z
+    .strictObject({
+      mode: z.enum(["push", "pull", "both"]),
+      format: z.enum(["cloudevents", "fhir"]).default("cloudevents"),
+      concurrency: z.number().int().min(1).max(32).default(4),
+      ratePerSecond: z.number().int().min(1).max(500).default(20),
+      retry: z
+        .strictObject({
+          maxAttempts: z.number().int().min(1).max(10_000).default(200),
+          maxAgeHours: z.number().min(1).max(24 * 30).default(72),
+        })
+        .default({ maxAttempts: 200, maxAgeHours: 72 }),
+      url: z.url({ protocol: /^https?$/, error: "must be an http or https URL" }).optional(),
+      pull: z
+        .strictObject({
+          visibilityTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
+          retentionDays: z.number().min(1).max(30).default(7),
+        })
+        .default({ visibilityTimeoutSeconds: 60, retentionDays: 7 }),
+      signingSecret: z
+        .string()
+        .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'must be "whsec_" followed by base64' })
+        .refine(
+          (secret) => {
+            const length = signingKeyLength(secret);
+            return length >= MIN_SIGNING_KEY_BYTES && length <= MAX_SIGNING_KEY_BYTES;
+          },
+          { message: `must encode ${MIN_SIGNING_KEY_BYTES} to ${MAX_SIGNING_KEY_BYTES} bytes` },
+        ),
+    })
+    .refine((delivery) => delivery.mode === "pull" || delivery.url !== undefined, {
+      message: 'is required when the mode is "push" or "both"',
+      path: ["url"],
+    }),
 });
 
 const clinicParamSchema = z.object({

@@ -12,7 +12,9 @@ export const clinics = sqliteTable("clinics", {
   country: text("country").notNull().default("MY"),
   /** JSON array of one or two Chup webhook secrets; two while a rotation is under way. */
   webhookSecrets: text("webhook_secrets", { mode: "json" }).$type<string[]>().notNull(),
-  deliveryMode: text("delivery_mode", { enum: ["push"] }).notNull(),
+  /** push: the gateway POSTs to the HIS; pull: the HIS fetches from the gateway; both, during a migration. */
+  deliveryMode: text("delivery_mode", { enum: ["push", "pull", "both"] }).notNull(),
+  /** The HIS endpoint for push; empty for a pull-only clinic. */
   deliveryUrl: text("delivery_url").notNull(),
   /** What the HIS receives: CloudEvents JSON, or a FHIR R4 transaction Bundle. */
   deliveryFormat: text("delivery_format", { enum: ["cloudevents", "fhir"] }).notNull().default("cloudevents"),
@@ -26,6 +28,10 @@ export const clinics = sqliteTable("clinics", {
   concurrency: integer("concurrency").notNull().default(4),
   /** Requests to the HIS started per second, at most. */
   ratePerSecond: integer("rate_per_second").notNull().default(20),
+  /** A pulled event not acknowledged within this is handed out again. */
+  pullVisibilitySeconds: integer("pull_visibility_seconds").notNull().default(60),
+  /** A pull event not acknowledged within this expires and waits for an operator. */
+  pullRetentionSeconds: integer("pull_retention_seconds").notNull().default(7 * 24 * 60 * 60),
   createdAt: epochMs("created_at").notNull(),
   updatedAt: epochMs("updated_at").notNull(),
 });

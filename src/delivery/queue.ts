@@ -9,6 +9,7 @@ import { afterFailure, CLOSED_CIRCUIT, isOpen } from "./circuit";
 import { mirrorToD1, type OutboxRow } from "./mirror";
 import { classifyAttempt } from "./outcome";
 import { type DeadLetterFilter, Outbox } from "./outbox";
+import { type PulledEvent, PullQueue } from "./pull";
 
 /** An event handed to a clinic's queue by ingest. */
 export interface QueuedEvent {
@@ -32,6 +33,20 @@ const MIRROR_RETRY_DELAY_MS = 30_000;
 const DELIVERED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 /** Rows copied to D1 per batch. */
 const MIRROR_BATCH_ROWS = 50;
+/** Acknowledged pull events stay this long so a late duplicate enqueue is still recognised. */
+const ACKED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Which ways an event leaves the gateway: pushed to the HIS, kept for the HIS to pull, or both. */
+export interface DeliveryRoutes {
+  push: boolean;
+  pull: boolean;
+}
+
+/** Pull settings of the clinic, passed by the read API with each call. */
+export interface PullSettings {
+  visibilityTimeoutMs: number;
+  retentionMs: number;
+}
 
 /**
  * A clinic's delivery queue: one object per clinic (named by the clinic id)
@@ -49,13 +64,18 @@ const MIRROR_BATCH_ROWS = 50;
  */
 export class DeliveryQueue extends DurableObject<Env> {
   private readonly outbox: Outbox;
+  private readonly pullQueue: PullQueue;
   private draining = false;
+  /** Long polls waiting for the next pull event; woken by enqueue. */
+  private readonly pullWaiters = new Set<() => void>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.outbox = new Outbox(ctx.storage.sql);
+    this.pullQueue = new PullQueue(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
       this.outbox.migrate();
+      this.pullQueue.migrate();
     });
   }
 
@@ -63,15 +83,62 @@ export class DeliveryQueue extends DurableObject<Env> {
    * Adds an event to the queue and makes sure an alarm will send it.
    * Enqueueing the same event id again changes nothing.
    */
-  async enqueue(clinicId: string, event: QueuedEvent): Promise<void> {
+  async enqueue(clinicId: string, event: QueuedEvent, routes: DeliveryRoutes = { push: true, pull: false }): Promise<void> {
     const now = Date.now();
     if (this.outbox.getMeta("clinic_id") === null) {
       this.outbox.setMeta("clinic_id", clinicId);
     }
-    this.outbox.insert(event, now);
-    if (this.outbox.getMeta("paused") === null) {
-      await this.armAlarm(now);
+    if (routes.pull && this.pullQueue.insert(event)) {
+      for (const wake of this.pullWaiters) {
+        wake();
+      }
     }
+    if (routes.push) {
+      this.outbox.insert(event, now);
+      if (this.outbox.getMeta("paused") === null) {
+        await this.armAlarm(now);
+      }
+    }
+  }
+
+  /**
+   * Hands out the clinic's pending pull events after `after`, with any
+   * whose lease ran out. When none is pending it waits up to `waitMs` for
+   * one to arrive (a long poll).
+   */
+  async pullEvents(after: number, limit: number, waitMs: number, settings: PullSettings): Promise<{ events: PulledEvent[]; nextCursor: string }> {
+    const take = () => {
+      const now = Date.now();
+      const expired = this.pullQueue.expire(now - settings.retentionMs);
+      if (expired > 0) {
+        log.error("pull events expired unacknowledged", { clinic_id: this.outbox.getMeta("clinic_id"), count: expired });
+      }
+      return this.pullQueue.take(after, limit, now, now + settings.visibilityTimeoutMs);
+    };
+
+    let batch = take();
+    if (batch.events.length === 0 && waitMs > 0) {
+      let wake = () => {};
+      const arrived = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      this.pullWaiters.add(wake);
+      try {
+        await Promise.race([arrived, scheduler.wait(waitMs)]);
+      } finally {
+        this.pullWaiters.delete(wake);
+      }
+      batch = take();
+    }
+    return { events: batch.events, nextCursor: String(batch.nextCursor) };
+  }
+
+  /** Acknowledges pull events up to a cursor or by id; returns the ids newly acknowledged. */
+  async ackPulled(selection: { upTo?: number; eventIds?: string[] }): Promise<string[]> {
+    const now = Date.now();
+    const acked = this.pullQueue.ack(selection, now);
+    this.pullQueue.purgeAcked(now - ACKED_RETENTION_MS);
+    return acked;
   }
 
   /** Returns the queue's depth, oldest undelivered age, dead letters, pause and circuit state. */
@@ -80,6 +147,7 @@ export class DeliveryQueue extends DurableObject<Env> {
     const counts = this.outbox.counts();
     const oldest = this.outbox.oldestPendingReceivedAt();
     const circuit = this.outbox.circuit();
+    const pull = this.pullQueue.stats();
     return {
       depth: (counts.queued ?? 0) + (counts.retrying ?? 0),
       oldestUndeliveredAgeSeconds: oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
@@ -89,6 +157,11 @@ export class DeliveryQueue extends DurableObject<Env> {
         state: isOpen(circuit) ? "open" : "closed",
         consecutiveFailures: circuit.consecutiveFailures,
         nextProbeAt: circuit.nextProbeAt === null ? null : new Date(circuit.nextProbeAt).toISOString(),
+      },
+      pull: {
+        pending: pull.counts.pending ?? 0,
+        counts: pull.counts,
+        oldestPendingAgeSeconds: pull.oldestPendingReceivedAt === null ? null : Math.max(0, Math.round((now - pull.oldestPendingReceivedAt) / 1000)),
       },
     };
   }

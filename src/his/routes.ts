@@ -9,6 +9,7 @@ import { CLINIC_ID_PATTERN } from "../http/params";
 import { validationProblem } from "../http/validation";
 import { localDate } from "../normalize/fields";
 import { appointmentsOn, liveQueue, patientJourney, visitWithHistory, waitTimes } from "./queries";
+import { pullRoutes } from "./pull-routes";
 import { clinicOfToken } from "./tokens";
 
 /**
@@ -76,6 +77,7 @@ export const hisRoutes: Hono<AppEnv> = new Hono<AppEnv>()
     const date = await dateOf(c, c.req.valid("query").date);
     return c.json(await patientJourney(c.var.db, c.req.param("clinicId"), clientId, date));
   })
+  .route("/", pullRoutes)
   .get("/:clinicId/wait-times", zValidator("query", dateQuery, validationProblem), async (c) => {
     const date = await dateOf(c, c.req.valid("query").date);
     return c.json(await waitTimes(c.var.db, c.req.param("clinicId"), date));

@@ -4,7 +4,7 @@ import { deriveEventId, findInKv, rememberInKv } from "../dedupe";
 import type { AppEnv } from "../env";
 import { getEvent, markQueued, markSkipped, storeEvent } from "../events";
 import type { Database } from "../db/client";
-import type { DeliveryQueue } from "../delivery/queue";
+import type { DeliveryQueue, DeliveryRoutes } from "../delivery/queue";
 import { type DeliveryPayload, deliveryPayload } from "../delivery/payload";
 import { describeError, ProblemError } from "../http/problem";
 import { CLINIC_ID_PATTERN } from "../http/params";
@@ -130,7 +130,7 @@ async function acceptVerified(c: IngestContext, clinic: Clinic, envelope: Return
       const existing = await getEvent(vars.db, eventId);
       if (existing?.deliveryState === "received") {
         const stored = { eventId, eventType: existing.type, orderingKey: existing.orderingKey, receivedAt: existing.receivedAt };
-        await handOver(vars.db, queue, clinicId, stored, deliveryPayload(clinic, JSON.parse(existing.cloudEvent)));
+        await handOver(vars.db, queue, clinicId, stored, deliveryPayload(clinic, JSON.parse(existing.cloudEvent)), routesOf(clinic));
       }
       c.executionCtx.waitUntil(rememberInKv(env.DEDUPE_KV, clinicId, signature, eventId).catch(() => undefined));
       log.info("duplicate webhook", { clinic_id: clinicId, event_id: eventId, source: "d1" });
@@ -138,7 +138,7 @@ async function acceptVerified(c: IngestContext, clinic: Clinic, envelope: Return
     }
 
     const event = { eventId, eventType: normalized.cloudEvent.type, orderingKey: normalized.orderingKey, receivedAt };
-    await handOver(vars.db, queue, clinicId, event, payload);
+    await handOver(vars.db, queue, clinicId, event, payload, routesOf(clinic));
     log.info("webhook accepted", { clinic_id: clinicId, event_id: eventId, type: normalized.cloudEvent.type, latency_ms: Date.now() - receivedAt });
   } catch (error) {
     log.error("webhook not stored", { clinic_id: clinicId, event_id: eventId, error: describeError(error) });
@@ -169,6 +169,11 @@ function normalizeOrKeepRaw(input: Parameters<typeof normalizeChupEvent>[0]): No
   }
 }
 
+/** Returns which ways the clinic's events leave the gateway. */
+function routesOf(clinic: Clinic): DeliveryRoutes {
+  return { push: clinic.deliveryMode !== "pull", pull: clinic.deliveryMode !== "push" };
+}
+
 /**
  * Puts a stored event into the clinic's delivery queue and marks it queued,
  * or marks it skipped when the delivery format has nothing to send.
@@ -179,12 +184,13 @@ async function handOver(
   clinicId: string,
   event: { eventId: string; eventType: string; orderingKey: string; receivedAt: number },
   payload: DeliveryPayload | null,
+  routes: DeliveryRoutes,
 ): Promise<void> {
   if (payload === null) {
     await markSkipped(db, event.eventId);
     return;
   }
-  await queue.enqueue(clinicId, { ...event, body: payload.body, contentType: payload.contentType });
+  await queue.enqueue(clinicId, { ...event, body: payload.body, contentType: payload.contentType }, routes);
   await markQueued(db, event.eventId);
 }
 
