@@ -19,6 +19,7 @@ export default defineConfig({
                 TEST_MIGRATIONS: migrations,
                 MOCK_HIS_ORIGIN: inject("mockHisOrigin"),
                 ADMIN_TOKEN: "test-admin-token",
+                SECRETS_KEY: "dGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcy1sb25nISE=",
               },
             },
           })),

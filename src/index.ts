@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { requireAdminToken } from "./admin/auth";
-import { clinicRoutes } from "./admin/clinics";
+import { clinicLifecycleRoutes, clinicRoutes } from "./admin/clinics";
+import { quarantineRoutes } from "./admin/quarantine";
 import { deliveryRoutes } from "./admin/delivery";
 import { hisTokenRoutes } from "./admin/his-tokens";
 import { hisRoutes } from "./his/routes";
@@ -24,6 +25,8 @@ app.route("/webhooks/chup", ingestRoutes);
 app.route("/schemas/v1", schemaRoutes);
 app.use("/admin/v1/*", requireAdminToken);
 app.route("/admin/v1/clinics", clinicRoutes);
+app.route("/admin/v1/clinics", clinicLifecycleRoutes);
+app.route("/admin/v1/clinics", quarantineRoutes);
 app.route("/admin/v1/clinics", hisTokenRoutes);
 app.route("/admin/v1/clinics", deliveryRoutes);
 app.route("/his/v1", hisRoutes);

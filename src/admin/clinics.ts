@@ -1,9 +1,10 @@
 import { zValidator } from "@hono/zod-validator";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { describeClinic, getClinic, putClinic } from "../clinics";
+import { type Clinic, describeClinic, getClinic, listClinics, putClinic, updateClinic } from "../clinics";
 import type { AppEnv } from "../env";
 import { ProblemError } from "../http/problem";
+import { openSecretBox } from "../secrets/box";
 import { CLINIC_ID_PATTERN } from "../http/params";
 import { validationProblem } from "../http/validation";
 
@@ -40,6 +41,7 @@ const clinicSettingsSchema = z.strictObject({
     .string()
     .regex(/^[A-Z]{2}$/, { message: "must be an ISO 3166-1 alpha-2 code such as MY" })
     .default("MY"),
+  retentionDays: z.number().int().min(1).max(3650).default(30),
   webhookSecrets: z
     .array(z.string().min(8, { message: "must be at least 8 characters" }).max(512))
     .min(1, { message: "must hold one secret, or two during a rotation" })
@@ -92,7 +94,7 @@ export const clinicRoutes = new Hono<AppEnv>()
     zValidator("json", clinicSettingsSchema, validationProblem),
     async (c) => {
       const { clinicId } = c.req.valid("param");
-      const created = await putClinic(c.var.db, clinicId, c.req.valid("json"), Date.now());
+      const created = await putClinic(c.var.db, await openSecretBox(c.env), clinicId, c.req.valid("json"), Date.now());
       const clinic = await getClinic(c.var.db, clinicId);
       if (!clinic) {
         throw new Error(`clinic ${clinicId} missing right after it was written`);
@@ -107,4 +109,81 @@ export const clinicRoutes = new Hono<AppEnv>()
       throw new ProblemError(404, "clinic-not-found", "Clinic not found", `No clinic has the id "${clinicId}".`);
     }
     return c.json(describeClinic(clinic));
+  });
+
+const secretBody = z.strictObject({ secret: z.string().min(8, { message: "must be at least 8 characters" }).max(512) });
+const signingSecretBody = z.strictObject({ secret: clinicSettingsSchema.shape.delivery.shape.signingSecret });
+
+async function requireClinic(c: Context<AppEnv>, clinicId: string): Promise<Clinic> {
+  const clinic = await getClinic(c.var.db, clinicId);
+  if (!clinic) {
+    throw new ProblemError(404, "clinic-not-found", "Clinic not found", `No clinic has the id "${clinicId}".`);
+  }
+  return clinic;
+}
+
+/** Answers with the clinic as it now is. */
+async function describeCurrent(c: Context<AppEnv>, clinicId: string): Promise<Response> {
+  return c.json(describeClinic(await requireClinic(c, clinicId)));
+}
+
+/**
+ * Clinic lifecycle and secret rotation, under /admin/v1/clinics.
+ *
+ * Chup webhook secret: add the new one (both are accepted), switch Chup
+ * over, then retire the oldest. Signing secret: add the next one (each
+ * delivery then carries a signature with both), update the HIS, then
+ * promote it.
+ */
+export const clinicLifecycleRoutes = new Hono<AppEnv>()
+  .get("/", async (c) => {
+    const clinics = await listClinics(c.var.db);
+    return c.json({ clinics: clinics.map(describeClinic) });
+  })
+  .post("/:clinicId/disable", zValidator("param", clinicParamSchema, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    await requireClinic(c, clinicId);
+    await updateClinic(c.var.db, clinicId, { disabledAt: Date.now() }, Date.now());
+    return describeCurrent(c, clinicId);
+  })
+  .post("/:clinicId/enable", zValidator("param", clinicParamSchema, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    await requireClinic(c, clinicId);
+    await updateClinic(c.var.db, clinicId, { disabledAt: null }, Date.now());
+    return describeCurrent(c, clinicId);
+  })
+  .post("/:clinicId/webhook-secrets", zValidator("param", clinicParamSchema, validationProblem), zValidator("json", secretBody, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    const clinic = await requireClinic(c, clinicId);
+    if (clinic.webhookSecrets.length >= 2) {
+      throw new ProblemError(409, "rotation-in-progress", "Rotation in progress", "The clinic already holds two webhook secrets; retire the oldest before adding another.");
+    }
+    const encrypted = await (await openSecretBox(c.env)).encrypt(c.req.valid("json").secret);
+    await updateClinic(c.var.db, clinicId, { webhookSecrets: [...clinic.webhookSecrets, encrypted] }, Date.now());
+    return describeCurrent(c, clinicId);
+  })
+  .post("/:clinicId/webhook-secrets/retire-oldest", zValidator("param", clinicParamSchema, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    const clinic = await requireClinic(c, clinicId);
+    if (clinic.webhookSecrets.length < 2) {
+      throw new ProblemError(409, "no-rotation", "No rotation in progress", "The clinic holds one webhook secret; add the new one first.");
+    }
+    await updateClinic(c.var.db, clinicId, { webhookSecrets: clinic.webhookSecrets.slice(1) }, Date.now());
+    return describeCurrent(c, clinicId);
+  })
+  .post("/:clinicId/signing-secrets", zValidator("param", clinicParamSchema, validationProblem), zValidator("json", signingSecretBody, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    await requireClinic(c, clinicId);
+    const encrypted = await (await openSecretBox(c.env)).encrypt(c.req.valid("json").secret);
+    await updateClinic(c.var.db, clinicId, { signingSecretNext: encrypted }, Date.now());
+    return describeCurrent(c, clinicId);
+  })
+  .post("/:clinicId/signing-secrets/promote", zValidator("param", clinicParamSchema, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    const clinic = await requireClinic(c, clinicId);
+    if (clinic.signingSecretNext === null) {
+      throw new ProblemError(409, "no-rotation", "No rotation in progress", "The clinic has no next signing secret; add one first.");
+    }
+    await updateClinic(c.var.db, clinicId, { signingSecret: clinic.signingSecretNext, signingSecretNext: null }, Date.now());
+    return describeCurrent(c, clinicId);
   });

@@ -1,9 +1,9 @@
 import { zValidator } from "@hono/zod-validator";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { getClinic } from "../clinics";
-import { deliveryAttempts, events } from "../db/schema";
+import { DELIVERY_STATES, deliveryAttempts, events } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ProblemError } from "../http/problem";
 import { CLINIC_ID_PATTERN } from "../http/params";
@@ -26,6 +26,11 @@ const replayBody = z
   .refine((body) => body.eventIds !== undefined || body.type !== undefined || body.all === true, {
     message: 'name the dead letters to replay: "eventIds", "type", or "all": true',
   });
+
+const eventsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  state: z.enum(DELIVERY_STATES).optional(),
+});
 
 const discardBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
 
@@ -79,6 +84,28 @@ export const deliveryRoutes = new Hono<AppEnv>()
     const queue = await queueOf(c, c.req.valid("param").clinicId);
     await queue.resume();
     return c.json(await queue.stats());
+  })
+  .get("/:clinicId/events", zValidator("param", clinicParam, validationProblem), zValidator("query", eventsQuery, validationProblem), async (c) => {
+    const { clinicId } = c.req.valid("param");
+    const { limit, state } = c.req.valid("query");
+    const rows = await c.var.db
+      .select({
+        id: events.id,
+        type: events.type,
+        subject: events.subject,
+        receivedAt: events.receivedAt,
+        deliveryState: events.deliveryState,
+        attempts: events.attempts,
+        lastStatus: events.lastStatus,
+        deliveredAt: events.deliveredAt,
+      })
+      .from(events)
+      .where(and(eq(events.clinicId, clinicId), state === undefined ? undefined : eq(events.deliveryState, state)))
+      .orderBy(desc(events.receivedAt))
+      .limit(limit)
+      .all();
+    const iso = (millis: number | null) => (millis === null ? null : new Date(millis).toISOString());
+    return c.json({ events: rows.map((row) => ({ ...row, receivedAt: iso(row.receivedAt), deliveredAt: iso(row.deliveredAt) })) });
   })
   .get("/:clinicId/events/:eventId", zValidator("param", eventParam, validationProblem), async (c) => {
     const { clinicId, eventId } = c.req.valid("param");

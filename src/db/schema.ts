@@ -20,6 +20,12 @@ export const clinics = sqliteTable("clinics", {
   deliveryFormat: text("delivery_format", { enum: ["cloudevents", "fhir"] }).notNull().default("cloudevents"),
   /** Standard Webhooks signing secret, "whsec_" followed by base64. */
   signingSecret: text("signing_secret").notNull(),
+  /** The next signing secret during a rotation; deliveries carry a signature with each. */
+  signingSecretNext: text("signing_secret_next"),
+  /** Days raw payloads and personal fields are kept before the daily clean-up removes them. */
+  retentionDays: integer("retention_days").notNull().default(30),
+  /** Set while the clinic is disabled: its webhooks are rejected with 403 and quarantined. */
+  disabledAt: epochMs("disabled_at"),
   /** After this many failed attempts an event goes to the dead letters. */
   maxAttempts: integer("max_attempts").notNull().default(200),
   /** An event still undelivered this long after it was received goes to the dead letters. */
@@ -70,6 +76,8 @@ export const events = sqliteTable(
     lastError: text("last_error"),
     nextAttemptAt: epochMs("next_attempt_at"),
     deliveredAt: epochMs("delivered_at"),
+    /** When the retention clean-up removed the raw payload and the personal fields. */
+    redactedAt: epochMs("redacted_at"),
   },
   (table) => [
     uniqueIndex("events_clinic_signature_unique").on(table.clinicId, table.signature),
@@ -113,6 +121,9 @@ export const quarantine = sqliteTable(
     bodyEncoding: text("body_encoding", { enum: ["utf-8", "base64"] }).notNull(),
     /** True when only the first bytes of an over-size body were kept. */
     bodyTruncated: integer("body_truncated", { mode: "boolean" }).notNull().default(false),
+    /** When an operator re-ingested the request and it was accepted, and the event it became. */
+    reingestedAt: epochMs("reingested_at"),
+    reingestedEventId: text("reingested_event_id"),
   },
   (table) => [index("quarantine_clinic_received_idx").on(table.clinicId, table.receivedAt)],
 );

@@ -10,7 +10,8 @@ const MAX_ANSWER_CHARS = 512;
 
 export interface DeliveryTarget {
   url: string;
-  signingSecret: string;
+  /** The clinic's signing secrets: the current one, and the next one during a rotation. */
+  signingSecrets: string[];
 }
 
 export interface AttemptResult {
@@ -34,7 +35,7 @@ export interface AttemptResult {
 export async function attemptDelivery(target: DeliveryTarget, eventId: string, payload: DeliveryPayload, now: number): Promise<AttemptResult> {
   const started = Date.now();
   try {
-    const headers = await signStandardWebhook(target.signingSecret, eventId, Math.floor(now / 1000), payload.body);
+    const headers = await signStandardWebhook(target.signingSecrets, eventId, Math.floor(now / 1000), payload.body);
     const response = await fetch(target.url, {
       method: "POST",
       headers: { "content-type": payload.contentType, "user-agent": "chup-edge-gateway", ...headers },

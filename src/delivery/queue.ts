@@ -1,9 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
-import { type Clinic, getClinic } from "../clinics";
+import { type Clinic, clinicSecrets, getClinic } from "../clinics";
+import { openSecretBox } from "../secrets/box";
 import { openDatabase } from "../db/client";
 import { describeError } from "../http/problem";
 import { log } from "../log";
-import { type AttemptResult, attemptDelivery } from "./attempt";
+import { type AttemptResult, attemptDelivery, type DeliveryTarget } from "./attempt";
 import { isRetryBudgetSpent, retryDelayMs } from "./backoff";
 import { afterFailure, CLOSED_CIRCUIT, isOpen } from "./circuit";
 import { mirrorToD1, type OutboxRow } from "./mirror";
@@ -246,14 +247,16 @@ export class DeliveryQueue extends DurableObject<Env> {
       return;
     }
     this.outbox.setMeta("postponed_until", null);
+    const { signingSecrets } = await clinicSecrets(await openSecretBox(this.env), clinic);
+    const target: DeliveryTarget = { url: clinic.deliveryUrl, signingSecrets };
 
     if (isOpen(this.outbox.circuit())) {
-      const closed = await this.probe(clinic);
+      const closed = await this.probe(clinic, target);
       if (!closed) {
         return;
       }
     }
-    await this.sendDue(clinic);
+    await this.sendDue(clinic, target);
     this.outbox.purgeDelivered(Date.now() - DELIVERED_RETENTION_MS);
   }
 
@@ -262,7 +265,7 @@ export class DeliveryQueue extends DurableObject<Env> {
    * the probe time has come. Returns true when the HIS accepted it and the
    * circuit closed.
    */
-  private async probe(clinic: Clinic): Promise<boolean> {
+  private async probe(clinic: Clinic, target: DeliveryTarget): Promise<boolean> {
     const now = Date.now();
     const circuit = this.outbox.circuit();
     const head = this.outbox.oldestHead();
@@ -270,7 +273,7 @@ export class DeliveryQueue extends DurableObject<Env> {
       return false;
     }
     log.info("circuit open, sending a probe", { clinic_id: clinic.id, event_id: head.event_id, consecutive_failures: circuit.consecutiveFailures });
-    await this.send(clinic, head);
+    await this.send(clinic, target, head);
     if (isOpen(this.outbox.circuit())) {
       return false;
     }
@@ -285,7 +288,7 @@ export class DeliveryQueue extends DurableObject<Env> {
    * ordering key is not in flight, and starts are spaced to keep under the
    * clinic's rate per second.
    */
-  private async sendDue(clinic: Clinic): Promise<void> {
+  private async sendDue(clinic: Clinic, target: DeliveryTarget): Promise<void> {
     const deadline = Date.now() + ALARM_BUDGET_MS;
     const inFlight = new Set<string>();
     const spacingMs = 1000 / Math.max(1, clinic.ratePerSecond);
@@ -305,7 +308,7 @@ export class DeliveryQueue extends DurableObject<Env> {
           if (startAt > Date.now()) {
             await scheduler.wait(startAt - Date.now());
           }
-          await this.send(clinic, head);
+          await this.send(clinic, target, head);
         } finally {
           inFlight.delete(head.ordering_key);
         }
@@ -319,9 +322,8 @@ export class DeliveryQueue extends DurableObject<Env> {
   }
 
   /** Makes one delivery attempt and records its outcome. */
-  private async send(clinic: Clinic, head: OutboxRow): Promise<void> {
+  private async send(clinic: Clinic, target: DeliveryTarget, head: OutboxRow): Promise<void> {
     const startedAt = Date.now();
-    const target = { url: clinic.deliveryUrl, signingSecret: clinic.signingSecret };
     const result = await attemptDelivery(target, head.event_id, { body: head.body, contentType: head.content_type }, startedAt);
     this.record(clinic, head, result, startedAt);
   }

@@ -5,6 +5,8 @@
  *
  *   PORT         port to listen on (default 8787)
  *   ADMIN_TOKEN  bearer token for /admin/v1 (default "dev-admin-token", for local use only)
+ *   SECRETS_KEY  base64 of 32 bytes, the key clinic secrets are encrypted under in D1
+ *                (default: a fixed local development key, never for real secrets)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -14,6 +16,8 @@ import { fileURLToPath } from "node:url";
 
 const DEFAULT_PORT = 8787;
 const DEFAULT_ADMIN_TOKEN = "dev-admin-token";
+/** Base64 of the 32 bytes "local-development-only-secrets!!"; real deployments set their own key. */
+const DEFAULT_SECRETS_KEY = "bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1zZWNyZXRzISE=";
 /** How long to wait for `wrangler dev` to respond before the ready line gives way to a warning. */
 const READY_TIMEOUT_MS = 120_000;
 
@@ -123,6 +127,7 @@ if (exitCodeOf(migrations) !== 0) {
 }
 
 // NOTE: --var puts the token on the command line, where other local users can read it with `ps`.
-const dev = runWrangler(["dev", "--local", "--port", String(port), "--var", `ADMIN_TOKEN:${adminToken}`]);
+const secretsKey = process.env["SECRETS_KEY"] || DEFAULT_SECRETS_KEY;
+const dev = runWrangler(["dev", "--local", "--port", String(port), "--var", `ADMIN_TOKEN:${adminToken}`, "--var", `SECRETS_KEY:${secretsKey}`]);
 void announceWhenReady(`http://localhost:${port}/`, tokenNote);
 process.exit(exitCodeOf(await dev));

@@ -59,7 +59,7 @@ export async function startGateway(): Promise<Gateway> {
   const inspectorPort = await freePort();
   const child = spawn(
     process.execPath,
-    [wranglerScript(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--var", `ADMIN_TOKEN:${adminToken}`],
+    [wranglerScript(), "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state, "--var", `ADMIN_TOKEN:${adminToken}`, "--var", "SECRETS_KEY:ZTJlLXNlY3JldHMta2V5LW9mLTMyLWJ5dGVzLWxvbmc="],
     { cwd: projectRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let output = "";
