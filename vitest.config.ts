@@ -21,6 +21,12 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-admin-token",
                 SECRETS_KEY: "dGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcy1sb25nISE=",
               },
+              // Tests post thousands of webhooks to one clinic within a minute; the
+              // limits themselves are exercised end to end under wrangler dev.
+              ratelimits: {
+                INGEST_LIMITER: { namespace_id: "1001", simple: { limit: 1_000_000, period: 60 } },
+                API_LIMITER: { namespace_id: "1002", simple: { limit: 1_000_000, period: 60 } },
+              },
             },
           })),
         ],

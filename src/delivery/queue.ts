@@ -4,6 +4,7 @@ import { openSecretBox } from "../secrets/box";
 import { openDatabase } from "../db/client";
 import { describeError } from "../http/problem";
 import { log } from "../log";
+import { recordMetric } from "../metrics";
 import { type AttemptResult, attemptDelivery, type DeliveryTarget } from "./attempt";
 import { isRetryBudgetSpent, retryDelayMs } from "./backoff";
 import { afterFailure, CLOSED_CIRCUIT, isOpen } from "./circuit";
@@ -338,11 +339,13 @@ export class DeliveryQueue extends DurableObject<Env> {
       this.outbox.recordAttempt(head, result, "delivered", "delivered", startedAt, null);
       this.outbox.setCircuit(CLOSED_CIRCUIT);
       log.info("event delivered", fields);
+      recordMetric(this.env, "delivered", clinic.id, head.event_type, now - head.received_at);
       return;
     }
     if (outcome.kind === "reject") {
       this.outbox.recordAttempt(head, result, "dead", "reject", startedAt, null);
       log.error("event dead-lettered: the HIS rejected it", fields);
+      recordMetric(this.env, "dead_lettered", clinic.id, head.event_type);
       return;
     }
 
@@ -352,11 +355,13 @@ export class DeliveryQueue extends DurableObject<Env> {
     if (isRetryBudgetSpent(budget, attempt - head.budget_attempt_offset, head.budget_started_at, now)) {
       this.outbox.recordAttempt(head, result, "dead", "dead", startedAt, null);
       log.error("event dead-lettered: retry budget spent", fields);
+      recordMetric(this.env, "dead_lettered", clinic.id, head.event_type);
       return;
     }
     const delay = Math.max(retryDelayMs(attempt - head.budget_attempt_offset), outcome.retryAfterMs ?? 0);
     this.outbox.recordAttempt(head, result, "retrying", "retry", startedAt, now + delay);
     log.warn("delivery failed, will retry", { ...fields, delay_ms: delay, circuit_failures: circuit.consecutiveFailures });
+    recordMetric(this.env, "retried", clinic.id, head.event_type);
   }
 
   /** Copies changed states and attempts to D1; returns false when that failed. */

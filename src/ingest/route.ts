@@ -4,6 +4,7 @@ import type { AppEnv } from "../env";
 import { describeError, ProblemError } from "../http/problem";
 import { CLINIC_ID_PATTERN } from "../http/params";
 import { log } from "../log";
+import { recordMetric } from "../metrics";
 import { quarantineRequest } from "../quarantine";
 import { BodyTooLargeError, readBodyCapped } from "./body";
 import { processWebhook } from "./pipeline";
@@ -38,6 +39,7 @@ export const ingestRoutes = new Hono<AppEnv>().post("/:clinicId", async (c) => {
     }
     const deps = { env: c.env, db, waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise), origin: new URL(c.req.url).origin };
     const result = await processWebhook(deps, clinic, body, c.req.header("content-type") ?? null, receivedAt);
+    recordMetric(c.env, result.body.status === "accepted" ? "ingested" : "duplicate", clinicId, "", Date.now() - receivedAt);
     return c.json(result.body, result.status);
   } catch (error) {
     if (error instanceof ProblemError && QUARANTINED_STATUSES.has(error.status)) {
@@ -53,6 +55,7 @@ export const ingestRoutes = new Hono<AppEnv>().post("/:clinicId", async (c) => {
         receivedAt,
       });
       log.warn("webhook rejected", { clinic_id: clinicId, status: error.status, reason: error.code, quarantine_id: quarantineId });
+      recordMetric(c.env, "rejected", clinicId, error.code);
       throw new ProblemError(error.status, error.code, error.title, error.message, {
         extensions: { ...error.extensions, quarantineId },
         headers: error.headers,
