@@ -165,6 +165,11 @@ describe("unknown input", () => {
     expect(orderingKey).toBe("events/evt_x");
   });
 
+  it.each(["live_queue_valueOf", "client___proto__", "staff_constructor"])("treats %s as an unknown event", (event) => {
+    const { cloudEvent } = normalize({ event, data: { id: 1 } });
+    expect(cloudEvent.type).toBe("chup.unknown");
+  });
+
   it("passes an unknown live queue state through", () => {
     const payload = { event: "live_queue_updated", data: { id: 9, state: 6, state_name: "On Hold" } };
     const { cloudEvent } = normalize(payload, "evt_y");

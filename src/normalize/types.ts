@@ -44,7 +44,7 @@ export function resourceOf(event: string): { resource: Resource; collection: str
     return null;
   }
   const action = event.slice(match.prefix.length);
-  return action in ACTION_TYPES[match.resource] ? { resource: match.resource, collection: match.collection, action } : null;
+  return Object.hasOwn(ACTION_TYPES[match.resource], action) ? { resource: match.resource, collection: match.collection, action } : null;
 }
 
 /**
