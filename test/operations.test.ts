@@ -120,3 +120,25 @@ describe("quarantine", () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe("secrets key rotation", () => {
+  it("re-encrypts every clinic secret under the current key", async () => {
+    await createClinic("ops-reencrypt");
+    const before = await env.DB.prepare("SELECT signing_secret FROM clinics WHERE id = 'ops-reencrypt'").first<{ signing_secret: string }>();
+    // A value written before encryption existed reads as plain text until it is rewritten.
+    await env.DB.prepare("UPDATE clinics SET signing_secret = ? WHERE id = 'ops-reencrypt'").bind(SIGNING_SECRET).run();
+
+    const response = await adminRequest("POST", "/admin/v1/maintenance/reencrypt-secrets");
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { clinicsRewritten: number }).clinicsRewritten).toBeGreaterThanOrEqual(1);
+
+    const after = await env.DB.prepare("SELECT signing_secret FROM clinics WHERE id = 'ops-reencrypt'").first<{ signing_secret: string }>();
+    expect(after?.signing_secret).toMatch(/^enc:v1:/);
+    expect(after?.signing_secret.split(":")[2]).toBe(before?.signing_secret.split(":")[2]);
+
+    await postWebhook("ops-reencrypt", await resign(FIXTURES["05-served.json"]!));
+    await settleDeliveries("ops-reencrypt");
+    const [delivery] = await hisReceived("ops-reencrypt");
+    expect(new Webhook(SIGNING_SECRET).verify(delivery!.body, delivery!.headers)).toBeTruthy();
+  });
+});
