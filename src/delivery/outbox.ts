@@ -3,6 +3,7 @@ import type { AttemptResult } from "./attempt";
 import { CLOSED_CIRCUIT, type CircuitState } from "./circuit";
 import type { OutboxRow } from "./mirror";
 import { CLOUDEVENTS_CONTENT_TYPE } from "./payload";
+import type { QueuedEvent } from "./queue";
 
 /** Events that still wait for delivery. */
 const PENDING = "('queued', 'retrying')";
@@ -12,15 +13,6 @@ const HEADS = `
   SELECT o.* FROM outbox o
   WHERE o.state IN ${PENDING}
     AND o.seq = (SELECT MIN(p.seq) FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state IN ${PENDING})`;
-
-export interface NewOutboxEvent {
-  eventId: string;
-  eventType: string;
-  orderingKey: string;
-  body: string;
-  contentType: string;
-  receivedAt: number;
-}
 
 /** Which dead letters a replay or a listing concerns. */
 export interface DeadLetterFilter {
@@ -115,7 +107,7 @@ export class Outbox {
   }
 
   /** Adds an event; returns false when the event id is already in the outbox. */
-  insert(event: NewOutboxEvent, now: number): boolean {
+  insert(event: QueuedEvent, now: number): boolean {
     const inserted = this.sql.exec(
       `INSERT INTO outbox (event_id, event_type, ordering_key, body, content_type, received_at, enqueued_at, budget_started_at, next_attempt_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING seq`,
