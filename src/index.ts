@@ -11,6 +11,7 @@ import { openDatabase } from "./db/client";
 import type { AppEnv } from "./env";
 import { handleError, handleNotFound } from "./http/problem";
 import { ingestRoutes } from "./ingest/route";
+import { openApiRoutes } from "./openapi";
 import { opsRoutes } from "./ops/routes";
 import { callerAddress, rateLimit } from "./http/limits";
 import { log } from "./log";
@@ -52,6 +53,7 @@ app.route("/admin/v1/clinics", deliveryRoutes);
 app.route("/admin", opsRoutes);
 app.route("/admin/v1/maintenance", maintenanceRoutes);
 app.route("/his/v1", hisRoutes);
+app.route("/", openApiRoutes);
 
 app.onError(handleError);
 app.notFound(handleNotFound);

@@ -31,7 +31,7 @@ function signingKeyLength(secret: string): number {
   }
 }
 
-const clinicSettingsSchema = z.strictObject({
+export const clinicSettingsSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   timezone: z
     .string()
@@ -82,7 +82,7 @@ const clinicSettingsSchema = z.strictObject({
     }),
 });
 
-const clinicParamSchema = z.object({
+export const clinicParamSchema = z.object({
   clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }),
 });
 
@@ -111,8 +111,8 @@ export const clinicRoutes = new Hono<AppEnv>()
     return c.json(describeClinic(clinic));
   });
 
-const secretBody = z.strictObject({ secret: z.string().min(8, { message: "must be at least 8 characters" }).max(512) });
-const signingSecretBody = z.strictObject({ secret: clinicSettingsSchema.shape.delivery.shape.signingSecret });
+export const secretBody = z.strictObject({ secret: z.string().min(8, { message: "must be at least 8 characters" }).max(512) });
+export const signingSecretBody = z.strictObject({ secret: clinicSettingsSchema.shape.delivery.shape.signingSecret });
 
 async function requireClinic(c: Context<AppEnv>, clinicId: string): Promise<Clinic> {
   const clinic = await getClinic(c.var.db, clinicId);

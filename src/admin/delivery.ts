@@ -9,15 +9,15 @@ import { ProblemError } from "../http/problem";
 import { CLINIC_ID_PATTERN } from "../http/params";
 import { validationProblem } from "../http/validation";
 
-const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }) });
-const eventParam = clinicParam.extend({ eventId: z.string().regex(/^evt_[0-9a-f]{32}$/, { message: "must be an event id such as evt_0123…" }) });
+export const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }) });
+export const eventParam = clinicParam.extend({ eventId: z.string().regex(/^evt_[0-9a-f]{32}$/, { message: "must be an event id such as evt_0123…" }) });
 
-const listQuery = z.object({
+export const listQuery = z.object({
   type: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-const replayBody = z
+export const replayBody = z
   .strictObject({
     eventIds: z.array(z.string().regex(/^evt_[0-9a-f]{32}$/)).min(1).max(500).optional(),
     type: z.string().max(100).optional(),
@@ -27,12 +27,12 @@ const replayBody = z
     message: 'name the dead letters to replay: "eventIds", "type", or "all": true',
   });
 
-const eventsQuery = z.object({
+export const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   state: z.enum(DELIVERY_STATES).optional(),
 });
 
-const discardBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
+export const discardBody = z.strictObject({ reason: z.string().trim().min(3).max(500) });
 
 /** Returns the clinic's delivery queue after checking the clinic exists. */
 async function queueOf(c: Context<AppEnv>, clinicId: string) {

@@ -8,8 +8,8 @@ import { ProblemError } from "../http/problem";
 import { CLINIC_ID_PATTERN } from "../http/params";
 import { validationProblem } from "../http/validation";
 
-const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }) });
-const tokenBody = z.strictObject({ name: z.string().trim().min(1).max(100) });
+export const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }) });
+export const tokenBody = z.strictObject({ name: z.string().trim().min(1).max(100) });
 
 async function requireClinic(c: { var: AppEnv["Variables"] }, clinicId: string): Promise<void> {
   if (!(await getClinic(c.var.db, clinicId))) {

@@ -11,9 +11,9 @@ import { validationProblem } from "../http/validation";
 import { processWebhook } from "../ingest/pipeline";
 import { log } from "../log";
 
-const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }) });
-const quarantineParam = clinicParam.extend({ quarantineId: z.string().regex(/^qtn_[0-9a-f]{32}$/, { message: "must be a quarantine id such as qtn_0123…" }) });
-const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+export const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }) });
+export const quarantineParam = clinicParam.extend({ quarantineId: z.string().regex(/^qtn_[0-9a-f]{32}$/, { message: "must be a quarantine id such as qtn_0123…" }) });
+export const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 type QuarantineRow = typeof quarantine.$inferSelect;
 

@@ -14,13 +14,13 @@ export const MAX_WAIT_SECONDS = 25;
 
 const CURSOR = /^\d{1,15}$/;
 
-const pullQuery = z.object({
+export const pullQuery = z.object({
   after: z.string().regex(CURSOR, { message: "must be a cursor returned as nextCursor, or 0" }).default("0"),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS, { message: `must be at most ${MAX_WAIT_SECONDS} seconds` }).default(0),
 });
 
-const ackBody = z
+export const ackBody = z
   .strictObject({
     cursor: z.string().regex(CURSOR, { message: "must be a cursor returned as nextCursor" }).optional(),
     eventIds: z.array(z.string().regex(/^evt_[0-9a-f]{32}$/)).min(1).max(500).optional(),

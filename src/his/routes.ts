@@ -28,10 +28,10 @@ const requireHisToken = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-const ID_PATTERN = /^[0-9]{1,30}$/;
+export const ID_PATTERN = /^[0-9]{1,30}$/;
 
-const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN) });
-const dateQuery = z.object({
+export const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN) });
+export const dateQuery = z.object({
   date: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "must be a date as YYYY-MM-DD" })
