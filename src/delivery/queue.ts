@@ -33,6 +33,8 @@ const MISSING_CLINIC_DELAY_MS = 60_000;
 const MIRROR_RETRY_DELAY_MS = 30_000;
 /** Delivered rows stay this long so a late duplicate enqueue is still recognised. */
 const DELIVERED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Due heads read from storage at once while sending. */
+const DUE_HEADS_BATCH = 100;
 /** Rows copied to D1 per batch. */
 const MIRROR_BATCH_ROWS = 50;
 /** Acknowledged pull events stay this long so a late duplicate enqueue is still recognised. */
@@ -68,6 +70,8 @@ export class DeliveryQueue extends DurableObject<Env> {
   private readonly outbox: Outbox;
   private readonly pullQueue: PullQueue;
   private draining = false;
+  /** Bumped when heads can change other than by sending (a replay), so cached heads are re-read. */
+  private headsVersion = 0;
   /** Long polls waiting for the next pull event; woken by enqueue. */
   private readonly pullWaiters = new Set<() => void>();
 
@@ -181,6 +185,7 @@ export class DeliveryQueue extends DurableObject<Env> {
   async replay(filter: DeadLetterFilter): Promise<number> {
     const now = Date.now();
     const count = this.outbox.replay(filter, now);
+    this.headsVersion += 1;
     if (count > 0) {
       log.info("dead letters replayed", { clinic_id: this.outbox.getMeta("clinic_id"), count });
       await this.armAlarm(now);
@@ -296,9 +301,25 @@ export class DeliveryQueue extends DurableObject<Env> {
     let nextStartAt = Date.now();
     let sent = 0;
 
+    // Due heads are read in batches rather than one query per send, because
+    // the heads query reads many rows when the backlog is long. The batch is
+    // dropped whenever a replay may have put an earlier event back in front.
+    let dueBatch: OutboxRow[] = [];
+    let batchVersion = this.headsVersion;
+    const nextHead = (): OutboxRow | undefined => {
+      if (batchVersion !== this.headsVersion) {
+        dueBatch = [];
+        batchVersion = this.headsVersion;
+      }
+      if (dueBatch.length === 0) {
+        dueBatch = this.outbox.dueHeads(Date.now(), inFlight, DUE_HEADS_BATCH);
+      }
+      return dueBatch.shift();
+    };
+
     const sender = async () => {
       while (Date.now() < deadline && !isOpen(this.outbox.circuit()) && this.outbox.getMeta("paused") === null) {
-        const [head] = this.outbox.dueHeads(Date.now(), inFlight, 1);
+        const head = nextHead();
         if (!head) {
           return;
         }
