@@ -21,8 +21,10 @@ describe("rate limits", () => {
   it("answers 429 with Retry-After once a caller passes the admin API limit", async () => {
     const statuses: number[] = [];
     let limited: Response | undefined;
-    // At most 700 requests, 25 at a time: past the limit of 600, and bounded.
-    for (let sent = 0; sent < 700 && limited === undefined; sent += 25) {
+    // The limiter counts in fixed 60-second windows, so a run that starts late
+    // in one window may spread its requests over two. At most 1300 requests,
+    // 25 at a time, pass the limit of 600 within one window either way.
+    for (let sent = 0; sent < 1300 && limited === undefined; sent += 25) {
       const responses = await Promise.all(Array.from({ length: 25 }, () => fetch(`${gateway.url}/admin/v1/clinics`, { headers: { authorization: "Bearer wrong" } })));
       statuses.push(...responses.map((response) => response.status));
       limited = responses.find((response) => response.status === 429);
