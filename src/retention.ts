@@ -7,7 +7,7 @@ import { log } from "./log";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** What one clean-up run removed, per kind of row; the rows themselves stay, so counts stay. */
+/** Counts of rows one clean-up run redacted, per table; the rows themselves stay, so counts stay. */
 export interface RetentionReport {
   events: number;
   quarantine: number;
@@ -20,7 +20,7 @@ export interface RetentionReport {
  * retention (default 30 days): an event keeps its id, type, subject, times
  * and delivery state but loses its raw payload and CloudEvent data; a
  * quarantined request loses its body and headers; a delivery attempt loses
- * the HIS's answer text; a client loses name, phone, email and data.
+ * the HIS's response text; a client loses name, phone, email and data.
  * Run daily by the cron trigger.
  *
  * TODO: events still waiting in a clinic's delivery queue (dead letters, pull

@@ -10,7 +10,7 @@ import { openSecretBox } from "../secrets/box";
  * POST /reencrypt-secrets rewrites every clinic secret under the current
  * SECRETS_KEY. During a key rotation the old key is SECRETS_KEY_PREVIOUS,
  * so each value is read with whichever key encrypted it; once this
- * answers, SECRETS_KEY_PREVIOUS can be deleted.
+ * returns, SECRETS_KEY_PREVIOUS can be deleted.
  */
 export const maintenanceRoutes = new Hono<AppEnv>().post("/reencrypt-secrets", async (c) => {
   const box = await openSecretBox(c.env);

@@ -25,7 +25,7 @@ export function rateLimit(binding: (env: Env) => RateLimit | undefined, keyOf: (
   });
 }
 
-/** The caller's address as Cloudflare reports it; "local" in tests and `wrangler dev` without it. */
+/** Returns the caller's address as Cloudflare reports it, or "local" in tests and `wrangler dev`. */
 export function callerAddress(headers: Headers): string {
   return headers.get("cf-connecting-ip") ?? "local";
 }
