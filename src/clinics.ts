@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { Database } from "./db/client";
+import { ProblemError } from "./http/problem";
 import { clinics } from "./db/schema";
 import type { SecretBox } from "./secrets/box";
 
@@ -43,6 +44,15 @@ export interface ClinicSettings {
 
 export async function getClinic(db: Database, clinicId: string): Promise<Clinic | undefined> {
   return db.select().from(clinics).where(eq(clinics.id, clinicId)).get();
+}
+
+/** Returns the clinic, or throws a 404 problem when no clinic has that id. */
+export async function requireClinic(db: Database, clinicId: string): Promise<Clinic> {
+  const clinic = await getClinic(db, clinicId);
+  if (!clinic) {
+    throw new ProblemError(404, "clinic-not-found", "Clinic not found", `No clinic has the id "${clinicId}".`);
+  }
+  return clinic;
 }
 
 /** Creates or replaces a clinic, encrypting its secrets; returns true when the clinic is new. */

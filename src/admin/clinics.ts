@@ -1,11 +1,11 @@
 import { zValidator } from "@hono/zod-validator";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { type Clinic, describeClinic, getClinic, listClinics, putClinic, updateClinic } from "../clinics";
+import { describeClinic, getClinic, listClinics, putClinic, requireClinic, updateClinic } from "../clinics";
 import type { AppEnv } from "../env";
 import { ProblemError } from "../http/problem";
 import { openSecretBox } from "../secrets/box";
-import { CLINIC_ID_PATTERN } from "../http/params";
+import { clinicParam } from "../http/params";
 import { validationProblem } from "../http/validation";
 
 const DEFAULT_TIMEZONE = "Asia/Kuala_Lumpur";
@@ -82,15 +82,12 @@ export const clinicSettingsSchema = z.strictObject({
     }),
 });
 
-export const clinicParamSchema = z.object({
-  clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }),
-});
 
 /** Routes under /admin/v1/clinics; the admin token check runs before them. */
 export const clinicRoutes = new Hono<AppEnv>()
   .put(
     "/:clinicId",
-    zValidator("param", clinicParamSchema, validationProblem),
+    zValidator("param", clinicParam, validationProblem),
     zValidator("json", clinicSettingsSchema, validationProblem),
     async (c) => {
       const { clinicId } = c.req.valid("param");
@@ -102,29 +99,16 @@ export const clinicRoutes = new Hono<AppEnv>()
       return c.json(describeClinic(clinic), created ? 201 : 200);
     },
   )
-  .get("/:clinicId", zValidator("param", clinicParamSchema, validationProblem), async (c) => {
-    const { clinicId } = c.req.valid("param");
-    const clinic = await getClinic(c.var.db, clinicId);
-    if (!clinic) {
-      throw new ProblemError(404, "clinic-not-found", "Clinic not found", `No clinic has the id "${clinicId}".`);
-    }
-    return c.json(describeClinic(clinic));
+  .get("/:clinicId", zValidator("param", clinicParam, validationProblem), async (c) => {
+    return c.json(describeClinic(await requireClinic(c.var.db, c.req.valid("param").clinicId)));
   });
 
 export const secretBody = z.strictObject({ secret: z.string().min(8, { message: "must be at least 8 characters" }).max(512) });
 export const signingSecretBody = z.strictObject({ secret: clinicSettingsSchema.shape.delivery.shape.signingSecret });
 
-async function requireClinic(c: Context<AppEnv>, clinicId: string): Promise<Clinic> {
-  const clinic = await getClinic(c.var.db, clinicId);
-  if (!clinic) {
-    throw new ProblemError(404, "clinic-not-found", "Clinic not found", `No clinic has the id "${clinicId}".`);
-  }
-  return clinic;
-}
-
-/** Answers with the clinic as it now is. */
+/** Responds with the clinic as it now is. */
 async function describeCurrent(c: Context<AppEnv>, clinicId: string): Promise<Response> {
-  return c.json(describeClinic(await requireClinic(c, clinicId)));
+  return c.json(describeClinic(await requireClinic(c.var.db, clinicId)));
 }
 
 /**
@@ -140,21 +124,21 @@ export const clinicLifecycleRoutes = new Hono<AppEnv>()
     const clinics = await listClinics(c.var.db);
     return c.json({ clinics: clinics.map(describeClinic) });
   })
-  .post("/:clinicId/disable", zValidator("param", clinicParamSchema, validationProblem), async (c) => {
+  .post("/:clinicId/disable", zValidator("param", clinicParam, validationProblem), async (c) => {
     const { clinicId } = c.req.valid("param");
-    await requireClinic(c, clinicId);
+    await requireClinic(c.var.db, clinicId);
     await updateClinic(c.var.db, clinicId, { disabledAt: Date.now() }, Date.now());
     return describeCurrent(c, clinicId);
   })
-  .post("/:clinicId/enable", zValidator("param", clinicParamSchema, validationProblem), async (c) => {
+  .post("/:clinicId/enable", zValidator("param", clinicParam, validationProblem), async (c) => {
     const { clinicId } = c.req.valid("param");
-    await requireClinic(c, clinicId);
+    await requireClinic(c.var.db, clinicId);
     await updateClinic(c.var.db, clinicId, { disabledAt: null }, Date.now());
     return describeCurrent(c, clinicId);
   })
-  .post("/:clinicId/webhook-secrets", zValidator("param", clinicParamSchema, validationProblem), zValidator("json", secretBody, validationProblem), async (c) => {
+  .post("/:clinicId/webhook-secrets", zValidator("param", clinicParam, validationProblem), zValidator("json", secretBody, validationProblem), async (c) => {
     const { clinicId } = c.req.valid("param");
-    const clinic = await requireClinic(c, clinicId);
+    const clinic = await requireClinic(c.var.db, clinicId);
     if (clinic.webhookSecrets.length >= 2) {
       throw new ProblemError(409, "rotation-in-progress", "Rotation in progress", "The clinic already holds two webhook secrets; retire the oldest before adding another.");
     }
@@ -162,25 +146,25 @@ export const clinicLifecycleRoutes = new Hono<AppEnv>()
     await updateClinic(c.var.db, clinicId, { webhookSecrets: [...clinic.webhookSecrets, encrypted] }, Date.now());
     return describeCurrent(c, clinicId);
   })
-  .post("/:clinicId/webhook-secrets/retire-oldest", zValidator("param", clinicParamSchema, validationProblem), async (c) => {
+  .post("/:clinicId/webhook-secrets/retire-oldest", zValidator("param", clinicParam, validationProblem), async (c) => {
     const { clinicId } = c.req.valid("param");
-    const clinic = await requireClinic(c, clinicId);
+    const clinic = await requireClinic(c.var.db, clinicId);
     if (clinic.webhookSecrets.length < 2) {
       throw new ProblemError(409, "no-rotation", "No rotation in progress", "The clinic holds one webhook secret; add the new one first.");
     }
     await updateClinic(c.var.db, clinicId, { webhookSecrets: clinic.webhookSecrets.slice(1) }, Date.now());
     return describeCurrent(c, clinicId);
   })
-  .post("/:clinicId/signing-secrets", zValidator("param", clinicParamSchema, validationProblem), zValidator("json", signingSecretBody, validationProblem), async (c) => {
+  .post("/:clinicId/signing-secrets", zValidator("param", clinicParam, validationProblem), zValidator("json", signingSecretBody, validationProblem), async (c) => {
     const { clinicId } = c.req.valid("param");
-    await requireClinic(c, clinicId);
+    await requireClinic(c.var.db, clinicId);
     const encrypted = await (await openSecretBox(c.env)).encrypt(c.req.valid("json").secret);
     await updateClinic(c.var.db, clinicId, { signingSecretNext: encrypted }, Date.now());
     return describeCurrent(c, clinicId);
   })
-  .post("/:clinicId/signing-secrets/promote", zValidator("param", clinicParamSchema, validationProblem), async (c) => {
+  .post("/:clinicId/signing-secrets/promote", zValidator("param", clinicParam, validationProblem), async (c) => {
     const { clinicId } = c.req.valid("param");
-    const clinic = await requireClinic(c, clinicId);
+    const clinic = await requireClinic(c.var.db, clinicId);
     if (clinic.signingSecretNext === null) {
       throw new ProblemError(409, "no-rotation", "No rotation in progress", "The clinic has no next signing secret; add one first.");
     }

@@ -2,15 +2,13 @@ import { zValidator } from "@hono/zod-validator";
 import { and, asc, desc, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { getClinic } from "../clinics";
+import { requireClinic } from "../clinics";
 import { DELIVERY_STATES, deliveryAttempts, events } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ProblemError } from "../http/problem";
-import { CLINIC_ID_PATTERN } from "../http/params";
+import { clinicParam, eventParam } from "../http/params";
 import { validationProblem } from "../http/validation";
 
-export const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }) });
-export const eventParam = clinicParam.extend({ eventId: z.string().regex(/^evt_[0-9a-f]{32}$/, { message: "must be an event id such as evt_0123…" }) });
 
 export const listQuery = z.object({
   type: z.string().max(100).optional(),
@@ -36,9 +34,7 @@ export const discardBody = z.strictObject({ reason: z.string().trim().min(3).max
 
 /** Returns the clinic's delivery queue after checking the clinic exists. */
 async function queueOf(c: Context<AppEnv>, clinicId: string) {
-  if (!(await getClinic(c.var.db, clinicId))) {
-    throw new ProblemError(404, "clinic-not-found", "Clinic not found", `No clinic has the id "${clinicId}".`);
-  }
+  await requireClinic(c.var.db, clinicId);
   return c.env.DELIVERY_QUEUE.get(c.env.DELIVERY_QUEUE.idFromName(clinicId));
 }
 

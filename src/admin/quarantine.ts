@@ -2,17 +2,15 @@ import { zValidator } from "@hono/zod-validator";
 import { and, desc, eq } from "drizzle-orm";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { getClinic } from "../clinics";
+import { requireClinic } from "../clinics";
 import { quarantine } from "../db/schema";
 import type { AppEnv } from "../env";
 import { ProblemError } from "../http/problem";
-import { CLINIC_ID_PATTERN } from "../http/params";
+import { clinicParam, quarantineParam } from "../http/params";
 import { validationProblem } from "../http/validation";
 import { processWebhook } from "../ingest/pipeline";
 import { log } from "../log";
 
-export const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }) });
-export const quarantineParam = clinicParam.extend({ quarantineId: z.string().regex(/^qtn_[0-9a-f]{32}$/, { message: "must be a quarantine id such as qtn_0123…" }) });
 export const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 type QuarantineRow = typeof quarantine.$inferSelect;
@@ -75,10 +73,7 @@ export const quarantineRoutes = new Hono<AppEnv>()
   .post("/:clinicId/quarantine/:quarantineId/reingest", zValidator("param", quarantineParam, validationProblem), async (c) => {
     const { clinicId, quarantineId } = c.req.valid("param");
     const row = await findEntry(c, clinicId, quarantineId);
-    const clinic = await getClinic(c.var.db, clinicId);
-    if (!clinic) {
-      throw new ProblemError(404, "clinic-not-found", "Clinic not found", `No clinic has the id "${clinicId}".`);
-    }
+    const clinic = await requireClinic(c.var.db, clinicId);
     if (row.bodyTruncated) {
       throw new ProblemError(409, "body-truncated", "Body truncated", "Only the first bytes of this over-size request were kept, so it cannot be ingested again.");
     }

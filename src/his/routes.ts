@@ -5,7 +5,7 @@ import { z } from "zod";
 import { getClinic } from "../clinics";
 import type { AppEnv } from "../env";
 import { ProblemError } from "../http/problem";
-import { CLINIC_ID_PATTERN } from "../http/params";
+import { clinicParam } from "../http/params";
 import { validationProblem } from "../http/validation";
 import { localDate } from "../normalize/fields";
 import { appointmentsOn, liveQueue, patientJourney, visitWithHistory, waitTimes } from "./queries";
@@ -30,7 +30,6 @@ const requireHisToken = createMiddleware<AppEnv>(async (c, next) => {
 
 export const ID_PATTERN = /^[0-9]{1,30}$/;
 
-export const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN) });
 export const dateQuery = z.object({
   date: z
     .string()

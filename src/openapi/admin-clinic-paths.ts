@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { clinicParamSchema, clinicSettingsSchema, secretBody, signingSecretBody } from "../admin/clinics";
-import { clinicParam as tokenClinicParam, tokenBody } from "../admin/his-tokens";
+import { clinicSettingsSchema, secretBody, signingSecretBody } from "../admin/clinics";
+import { clinicParam } from "../http/params";
+import { tokenBody } from "../admin/his-tokens";
 import type { OperationSpec } from "./operation";
 import { CLINIC_NOT_FOUND, INVALID_REQUEST, SECRETS_KEY_NOT_CONFIGURED } from "./problems";
 import { component, described, isoTime } from "./schema";
@@ -71,7 +72,7 @@ const hisTokenList = component(
 
 // NOTE: the revoke route declares its `tokenId` rule inline (a string of at
 // most 100 characters), so it cannot be imported. This copy must follow it.
-const tokenParams = tokenClinicParam.extend({ tokenId: z.string().max(100) });
+const tokenParams = clinicParam.extend({ tokenId: z.string().max(100) });
 
 const reencryptResult = component(
   "ReencryptResult",
@@ -111,7 +112,7 @@ export const adminClinicOperations: readonly OperationSpec[] = [
     summary: "Create or replace a clinic",
     description: "Secrets are stored encrypted and never returned. `delivery.url` is required when `delivery.mode` is `push` or `both`.",
     auth: "admin",
-    pathParams: clinicParamSchema,
+    pathParams: clinicParam,
     requestBody: { schema: clinicSettingsSchema, example: CLINIC_SETTINGS_EXAMPLE },
     responses: {
       201: { description: "The clinic was created.", body: clinicView },
@@ -126,7 +127,7 @@ export const adminClinicOperations: readonly OperationSpec[] = [
     tag: "clinics",
     summary: "Get a clinic",
     auth: "admin",
-    pathParams: clinicParamSchema,
+    pathParams: clinicParam,
     responses: { 200: { description: "The clinic.", body: clinicView } },
     problems: [INVALID_REQUEST, CLINIC_NOT_FOUND],
   },
@@ -138,7 +139,7 @@ export const adminClinicOperations: readonly OperationSpec[] = [
     summary: "Disable a clinic",
     description: "Its webhooks are then rejected with 403 and kept in quarantine. Events already queued are still delivered.",
     auth: "admin",
-    pathParams: clinicParamSchema,
+    pathParams: clinicParam,
     responses: { 200: CLINIC_RESPONSE },
     problems: [INVALID_REQUEST, CLINIC_NOT_FOUND],
   },
@@ -149,7 +150,7 @@ export const adminClinicOperations: readonly OperationSpec[] = [
     tag: "clinics",
     summary: "Enable a clinic",
     auth: "admin",
-    pathParams: clinicParamSchema,
+    pathParams: clinicParam,
     responses: { 200: CLINIC_RESPONSE },
     problems: [INVALID_REQUEST, CLINIC_NOT_FOUND],
   },
@@ -161,7 +162,7 @@ export const adminClinicOperations: readonly OperationSpec[] = [
     summary: "Add a Chup webhook secret",
     description: "Starts a rotation: both secrets are accepted until the oldest is retired. Switch Chup to the new secret, then retire the oldest.",
     auth: "admin",
-    pathParams: clinicParamSchema,
+    pathParams: clinicParam,
     requestBody: { schema: secretBody, example: { secret: "the new webhook secret set in Chup" } },
     responses: { 200: CLINIC_RESPONSE },
     problems: [
@@ -178,7 +179,7 @@ export const adminClinicOperations: readonly OperationSpec[] = [
     tag: "clinics",
     summary: "Retire the oldest webhook secret",
     auth: "admin",
-    pathParams: clinicParamSchema,
+    pathParams: clinicParam,
     responses: { 200: CLINIC_RESPONSE },
     problems: [INVALID_REQUEST, CLINIC_NOT_FOUND, { status: 409, type: "no-rotation", when: "the clinic holds only one webhook secret" }],
   },
@@ -190,7 +191,7 @@ export const adminClinicOperations: readonly OperationSpec[] = [
     summary: "Add the next signing secret",
     description: "Each delivery then carries a signature with the current and with the next secret. Update the HIS, then promote the next secret.",
     auth: "admin",
-    pathParams: clinicParamSchema,
+    pathParams: clinicParam,
     requestBody: { schema: signingSecretBody, example: { secret: "whsec_bmV4dCBleGFtcGxlIHNpZ25pbmcga2V5LCBub3Qgc2VjcmV0" } },
     responses: { 200: CLINIC_RESPONSE },
     problems: [INVALID_REQUEST, CLINIC_NOT_FOUND, SECRETS_KEY_NOT_CONFIGURED],
@@ -202,7 +203,7 @@ export const adminClinicOperations: readonly OperationSpec[] = [
     tag: "clinics",
     summary: "Promote the next signing secret",
     auth: "admin",
-    pathParams: clinicParamSchema,
+    pathParams: clinicParam,
     responses: { 200: CLINIC_RESPONSE },
     problems: [INVALID_REQUEST, CLINIC_NOT_FOUND, { status: 409, type: "no-rotation", when: "the clinic has no next signing secret" }],
   },
@@ -214,7 +215,7 @@ export const adminClinicOperations: readonly OperationSpec[] = [
     summary: "Create a HIS token",
     description: "The token works on /his/v1 for this clinic only. Only its SHA-256 is stored, so the response is the only place it is shown.",
     auth: "admin",
-    pathParams: tokenClinicParam,
+    pathParams: clinicParam,
     requestBody: { schema: tokenBody, example: { name: "HIS production" } },
     responses: { 201: { description: "The token was created.", body: hisTokenCreated } },
     problems: [INVALID_REQUEST, CLINIC_NOT_FOUND],
@@ -226,7 +227,7 @@ export const adminClinicOperations: readonly OperationSpec[] = [
     tag: "his-tokens",
     summary: "List a clinic's HIS tokens",
     auth: "admin",
-    pathParams: tokenClinicParam,
+    pathParams: clinicParam,
     responses: { 200: { description: "The clinic's tokens.", body: hisTokenList } },
     problems: [INVALID_REQUEST, CLINIC_NOT_FOUND],
   },

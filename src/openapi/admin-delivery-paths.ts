@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { clinicParam, discardBody, eventParam, eventsQuery, listQuery as deadLetterQuery, replayBody } from "../admin/delivery";
-import { clinicParam as quarantineClinicParam, listQuery as quarantineQuery, quarantineParam } from "../admin/quarantine";
+import { discardBody, eventsQuery, listQuery as deadLetterQuery, replayBody } from "../admin/delivery";
+import { clinicParam, eventParam, quarantineParam } from "../http/params";
+import { listQuery as quarantineQuery } from "../admin/quarantine";
 import { DELIVERY_STATES, quarantine } from "../db/schema";
 import type { OperationSpec } from "./operation";
 import { CLINIC_NOT_FOUND, INVALID_REQUEST, SECRETS_KEY_NOT_CONFIGURED, STORAGE_UNAVAILABLE } from "./problems";
@@ -243,7 +244,7 @@ export const adminDeliveryOperations: readonly OperationSpec[] = [
     summary: "List quarantined requests",
     description: "Reads D1 only, so an unknown clinic gets an empty list.",
     auth: "admin",
-    pathParams: quarantineClinicParam,
+    pathParams: clinicParam,
     query: quarantineQuery,
     responses: { 200: { description: "Rejected requests, newest first.", body: quarantineList } },
     problems: [INVALID_REQUEST],

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ackBody, MAX_WAIT_SECONDS, pullQuery } from "../his/pull-routes";
-import { clinicParam, dateQuery, ID_PATTERN } from "../his/routes";
+import { dateQuery, ID_PATTERN } from "../his/routes";
+import { clinicParam } from "../http/params";
 import type { OperationSpec } from "./operation";
 import { INVALID_REQUEST, type ProblemCase } from "./problems";
 import { component, described, eventId, isoTime } from "./schema";

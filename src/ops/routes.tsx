@@ -14,7 +14,7 @@ import type { Child } from "hono/jsx";
 import { NONCE, secureHeaders, type SecureHeadersVariables } from "hono/secure-headers";
 import { z } from "zod";
 import type { Database } from "../db/client";
-import { CLINIC_ID_PATTERN } from "../http/params";
+import { CLINIC_ID_PATTERN, clinicParam, eventParam, quarantineParam } from "../http/params";
 import { validationProblem } from "../http/validation";
 import { log } from "../log";
 import { type AdminResult, callAdmin, type ClinicSummary, type DeadLetter, type EventSummary, type QuarantineEntry, type QueueStats } from "./admin-api";
@@ -37,9 +37,6 @@ const DEAD_LETTERS_SHOWN = 20;
 const QUARANTINE_SHOWN = 5;
 const EVENTS_SHOWN = 10;
 
-const clinicParam = z.object({ clinicId: z.string().regex(CLINIC_ID_PATTERN, { message: "must match [a-z0-9-]{1,64}" }) });
-const eventParam = clinicParam.extend({ eventId: z.string().regex(/^evt_[0-9a-f]{32}$/, { message: "must be an event id such as evt_0123…" }) });
-const quarantineParam = clinicParam.extend({ quarantineId: z.string().regex(/^qtn_[0-9a-f]{32}$/, { message: "must be a quarantine id such as qtn_0123…" }) });
 
 /** CSP with a per-response nonce for the one inline style sheet and script. The page loads nothing else. */
 const pageHeaders = secureHeaders({
