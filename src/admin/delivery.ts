@@ -8,6 +8,7 @@ import type { AppEnv } from "../env";
 import { ProblemError } from "../http/problem";
 import { clinicParam, eventParam } from "../http/params";
 import { validationProblem } from "../http/validation";
+import { isoOrNull } from "../normalize/fields";
 
 
 export const listQuery = z.object({
@@ -100,8 +101,7 @@ export const deliveryRoutes = new Hono<AppEnv>()
       .orderBy(desc(events.receivedAt))
       .limit(limit)
       .all();
-    const iso = (millis: number | null) => (millis === null ? null : new Date(millis).toISOString());
-    return c.json({ events: rows.map((row) => ({ ...row, receivedAt: iso(row.receivedAt), deliveredAt: iso(row.deliveredAt) })) });
+    return c.json({ events: rows.map((row) => ({ ...row, receivedAt: isoOrNull(row.receivedAt), deliveredAt: isoOrNull(row.deliveredAt) })) });
   })
   .get("/:clinicId/events/:eventId", zValidator("param", eventParam, validationProblem), async (c) => {
     const { clinicId, eventId } = c.req.valid("param");
@@ -114,24 +114,23 @@ export const deliveryRoutes = new Hono<AppEnv>()
       throw new ProblemError(404, "event-not-found", "Event not found", `Clinic "${clinicId}" has no event ${eventId}.`);
     }
     const attempts = await c.var.db.select().from(deliveryAttempts).where(eq(deliveryAttempts.eventId, eventId)).orderBy(asc(deliveryAttempts.attempt)).all();
-    const iso = (millis: number | null) => (millis === null ? null : new Date(millis).toISOString());
     return c.json({
       eventId: event.id,
       type: event.type,
       subject: event.subject,
       chupEvent: event.chupEvent,
-      receivedAt: iso(event.receivedAt),
+      receivedAt: isoOrNull(event.receivedAt),
       delivery: {
         state: event.deliveryState,
         attempts: event.attempts,
         lastStatus: event.lastStatus,
         lastError: event.lastError,
-        nextAttemptAt: iso(event.nextAttemptAt),
-        deliveredAt: iso(event.deliveredAt),
+        nextAttemptAt: isoOrNull(event.nextAttemptAt),
+        deliveredAt: isoOrNull(event.deliveredAt),
       },
       attempts: attempts.map((attempt) => ({
         attempt: attempt.attempt,
-        startedAt: iso(attempt.startedAt),
+        startedAt: isoOrNull(attempt.startedAt),
         status: attempt.status,
         error: attempt.error,
         durationMs: attempt.durationMs,

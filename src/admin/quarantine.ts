@@ -8,7 +8,7 @@ import type { AppEnv } from "../env";
 import { ProblemError } from "../http/problem";
 import { clinicParam, quarantineParam } from "../http/params";
 import { validationProblem } from "../http/validation";
-import { processWebhook } from "../ingest/pipeline";
+import { ingestDeps, processWebhook } from "../ingest/pipeline";
 import { log } from "../log";
 
 export const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
@@ -78,9 +78,8 @@ export const quarantineRoutes = new Hono<AppEnv>()
       throw new ProblemError(409, "body-truncated", "Body truncated", "Only the first bytes of this over-size request were kept, so it cannot be ingested again.");
     }
 
-    const deps = { env: c.env, db: c.var.db, waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise), origin: new URL(c.req.url).origin };
     try {
-      const result = await processWebhook(deps, clinic, bodyBytes(row), row.headers["content-type"] ?? null, Date.now());
+      const result = await processWebhook(ingestDeps(c), clinic, bodyBytes(row), row.headers["content-type"] ?? null, Date.now());
       await c.var.db.update(quarantine).set({ reingestedAt: Date.now(), reingestedEventId: result.body.eventId }).where(eq(quarantine.id, row.id));
       log.info("quarantined webhook re-ingested", { clinic_id: clinicId, quarantine_id: row.id, event_id: result.body.eventId, outcome: result.body.status });
       return c.json({ ...result.body, quarantineId: row.id }, result.status);

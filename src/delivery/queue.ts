@@ -5,6 +5,7 @@ import { openDatabase } from "../db/client";
 import { describeError } from "../http/problem";
 import { log } from "../log";
 import { recordMetric } from "../metrics";
+import { isoOrNull } from "../normalize/fields";
 import { type AttemptResult, attemptDelivery, type DeliveryTarget } from "./attempt";
 import { isRetryBudgetSpent, retryDelayMs } from "./backoff";
 import { afterFailure, CLOSED_CIRCUIT, isOpen } from "./circuit";
@@ -437,18 +438,17 @@ export class DeliveryQueue extends DurableObject<Env> {
 
 /** Describes an outbox row for the admin API, without the request body. */
 function describeRow(row: OutboxRow) {
-  const iso = (millis: number | null) => (millis === null ? null : new Date(millis).toISOString());
   return {
     eventId: row.event_id,
     type: row.event_type,
     orderingKey: row.ordering_key,
     state: row.state,
     attempts: row.attempts,
-    receivedAt: iso(row.received_at),
-    lastAttemptAt: iso(row.last_attempt_at),
+    receivedAt: isoOrNull(row.received_at),
+    lastAttemptAt: isoOrNull(row.last_attempt_at),
     lastStatus: row.last_status,
     lastError: row.last_error,
-    nextAttemptAt: row.state === "queued" || row.state === "retrying" ? iso(row.next_attempt_at) : null,
-    deliveredAt: iso(row.delivered_at),
+    nextAttemptAt: row.state === "queued" || row.state === "retrying" ? isoOrNull(row.next_attempt_at) : null,
+    deliveredAt: isoOrNull(row.delivered_at),
   };
 }

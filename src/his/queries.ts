@@ -1,15 +1,13 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { appointments, appointmentVersions, visits, visitStates } from "../db/schema";
-import { LIVE_QUEUE_STATES } from "../normalize/fields";
+import { isoOrNull, LIVE_QUEUE_STATES } from "../normalize/fields";
 import { type DurationSummary, summarizeDurations } from "./figures";
 
 type VisitRow = typeof visits.$inferSelect;
 
 /** Live queue states: the patient is still waiting for, or being given, the service. */
 const LIVE_STATES = [1, 2, 3, 4];
-
-const iso = (millis: number | null) => (millis === null ? null : new Date(millis).toISOString());
 
 /** When a visit joined the queue: the first "In Queue" state, else its creation. */
 const queuedTime = (visit: VisitRow) => visit.queuedAt ?? visit.chupCreatedAt;
@@ -26,16 +24,16 @@ export function describeVisit(visit: VisitRow) {
     date: visit.visitDate,
     deleted: visit.deletedAt !== null,
     times: {
-      created: iso(visit.chupCreatedAt),
-      queued: iso(visit.queuedAt),
-      alerted: iso(visit.alertedAt),
-      arrived: iso(visit.arrivedAt),
-      serving: iso(visit.servingAt),
-      served: iso(visit.servedAt),
-      cancelled: iso(visit.cancelledAt),
-      noShow: iso(visit.noShowAt),
+      created: isoOrNull(visit.chupCreatedAt),
+      queued: isoOrNull(visit.queuedAt),
+      alerted: isoOrNull(visit.alertedAt),
+      arrived: isoOrNull(visit.arrivedAt),
+      serving: isoOrNull(visit.servingAt),
+      served: isoOrNull(visit.servedAt),
+      cancelled: isoOrNull(visit.cancelledAt),
+      noShow: isoOrNull(visit.noShowAt),
     },
-    updatedAt: iso(visit.sourceUpdatedAt),
+    updatedAt: isoOrNull(visit.sourceUpdatedAt),
   };
 }
 
@@ -89,7 +87,7 @@ export async function visitWithHistory(db: Database, clinicId: string, visitId: 
       eventId: entry.eventId,
       state: entry.stateCode === null ? null : { code: entry.stateCode, name: entry.stateName },
       serviceId: entry.serviceId,
-      at: iso(entry.at),
+      at: isoOrNull(entry.at),
     })),
   };
 }
@@ -119,8 +117,8 @@ export async function appointmentsOn(db: Database, clinicId: string, date: strin
       state: { code: row.stateCode, name: row.stateName },
       date: row.date,
       time: row.time,
-      startsAt: iso(row.startsAt),
-      endsAt: iso(row.endsAt),
+      startsAt: isoOrNull(row.startsAt),
+      endsAt: isoOrNull(row.endsAt),
       original: { date: row.originalDate, time: row.originalTime },
       reschedules: rescheduleHistory(row, versions.filter((version) => version.appointmentId === row.id)),
     })),

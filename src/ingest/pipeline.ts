@@ -1,3 +1,5 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
 import { deriveEventId, findInKv, rememberInKv } from "../dedupe";
 import { type Clinic, clinicSecrets } from "../clinics";
 import { openSecretBox } from "../secrets/box";
@@ -22,6 +24,11 @@ export interface IngestDeps {
   waitUntil: (promise: Promise<unknown>) => void;
   /** Origin the gateway is reached at, for the CloudEvents dataschema URLs. */
   origin: string;
+}
+
+/** Builds the pipeline's dependencies from a Hono request context. */
+export function ingestDeps(c: Context<AppEnv>): IngestDeps {
+  return { env: c.env, db: c.var.db, waitUntil: (promise) => c.executionCtx.waitUntil(promise), origin: new URL(c.req.url).origin };
 }
 
 export interface IngestResult {

@@ -7,7 +7,7 @@ import { log } from "../log";
 import { recordMetric } from "../metrics";
 import { quarantineRequest } from "../quarantine";
 import { BodyTooLargeError, readBodyCapped } from "./body";
-import { processWebhook } from "./pipeline";
+import { ingestDeps, processWebhook } from "./pipeline";
 
 /** Statuses whose requests are kept in quarantine for an operator to inspect. */
 const QUARANTINED_STATUSES = new Set([400, 401, 403, 413, 415]);
@@ -37,8 +37,7 @@ export const ingestRoutes = new Hono<AppEnv>().post("/:clinicId", async (c) => {
     if (clinic.disabledAt !== null) {
       throw new ProblemError(403, "clinic-disabled", "Clinic disabled", `Clinic "${clinicId}" is disabled on this gateway; the webhook is kept in quarantine.`);
     }
-    const deps = { env: c.env, db, waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise), origin: new URL(c.req.url).origin };
-    const result = await processWebhook(deps, clinic, body, c.req.header("content-type") ?? null, receivedAt);
+    const result = await processWebhook(ingestDeps(c), clinic, body, c.req.header("content-type") ?? null, receivedAt);
     recordMetric(c.env, result.body.status === "accepted" ? "ingested" : "duplicate", clinicId, "", Date.now() - receivedAt);
     return c.json(result.body, result.status);
   } catch (error) {
