@@ -83,7 +83,7 @@ async function expectAllAccountedFor(clinicId: string): Promise<Record<string, n
   return d1;
 }
 
-/** Webhook ids the HIS answered 2xx, each with how many times. */
+/** Counts the 2xx responses of the HIS per webhook id. */
 function successCounts(deliveries: HisDelivery[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const delivery of deliveries.filter((entry) => entry.status >= 200 && entry.status < 300)) {
@@ -275,7 +275,7 @@ describe("queue control", () => {
     expect(await expectAllAccountedFor(clinicId)).toEqual({ delivered: 1 });
   });
 
-  it("resumes after eviction in the middle of a backlog without resending a delivered event", async () => {
+  it("resumes mid-backlog without resending", async () => {
     const clinicId = "outage-evicted";
     await createClinic(clinicId, { concurrency: 2 });
     await setHisDefault(clinicId, { status: 200, delayMs: 40 });

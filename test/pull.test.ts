@@ -95,7 +95,7 @@ describe("pull API", () => {
     expect(again.events.map((event) => event.id)).toEqual([ids[0], ids[2]]);
   });
 
-  it("hands out an unacknowledged event again after the visibility timeout, with the same id", async () => {
+  it("redelivers an unacknowledged event with its id", async () => {
     const token = await createPullClinic("pull-visibility", "pull", { visibilityTimeoutSeconds: 30 });
     const [id] = await postFixtures("pull-visibility", ["05-served.json"]);
     const first = (await (await pull("pull-visibility", token, "after=0")).json()) as PullBatch;

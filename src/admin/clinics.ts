@@ -140,7 +140,7 @@ export const clinicLifecycleRoutes = new Hono<AppEnv>()
     const { clinicId } = c.req.valid("param");
     const clinic = await requireClinic(c.var.db, clinicId);
     if (clinic.webhookSecrets.length >= 2) {
-      throw new ProblemError(409, "rotation-in-progress", "Rotation in progress", "The clinic already holds two webhook secrets; retire the oldest before adding another.");
+      throw new ProblemError(409, "rotation-in-progress", "Rotation in progress", "The clinic already has two webhook secrets. Retire the oldest with POST …/webhook-secrets/retire-oldest before adding another.");
     }
     const encrypted = await (await openSecretBox(c.env)).encrypt(c.req.valid("json").secret);
     await updateClinic(c.var.db, clinicId, { webhookSecrets: [...clinic.webhookSecrets, encrypted] }, Date.now());
@@ -150,7 +150,7 @@ export const clinicLifecycleRoutes = new Hono<AppEnv>()
     const { clinicId } = c.req.valid("param");
     const clinic = await requireClinic(c.var.db, clinicId);
     if (clinic.webhookSecrets.length < 2) {
-      throw new ProblemError(409, "no-rotation", "No rotation in progress", "The clinic holds one webhook secret; add the new one first.");
+      throw new ProblemError(409, "no-rotation", "No rotation in progress", "The clinic has only one webhook secret. Add the new one with POST …/webhook-secrets first.");
     }
     await updateClinic(c.var.db, clinicId, { webhookSecrets: clinic.webhookSecrets.slice(1) }, Date.now());
     return describeCurrent(c, clinicId);

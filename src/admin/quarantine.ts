@@ -68,7 +68,7 @@ export const quarantineRoutes = new Hono<AppEnv>()
    * Runs a quarantined request through ingest again, for example after the
    * clinic's webhook secret was corrected. Accepted, it becomes an event
    * (once: a repeat is a duplicate); rejected again, it stays in quarantine
-   * and the response says why.
+   * and the response gives the reason.
    */
   .post("/:clinicId/quarantine/:quarantineId/reingest", zValidator("param", quarantineParam, validationProblem), async (c) => {
     const { clinicId, quarantineId } = c.req.valid("param");

@@ -56,7 +56,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof GatewayConfigError) {
-      log.error("gateway refused the agent's settings; check the clinic id, HIS token and delivery mode", { error: error.message });
+      log.error("gateway rejected the agent's settings: check the clinic id, HIS token and delivery mode", { error: error.message });
       return 3;
     }
     throw error;

@@ -17,9 +17,9 @@ export interface AgentConfig {
   batchSize: number;
   /** Long-poll wait per pull request, in seconds (at most 25). */
   waitSeconds: number;
-  /** Longest wait between retries of the local HIS or the gateway, in milliseconds. */
+  /** Maximum wait between retries of the local HIS or the gateway, in milliseconds. */
   maxBackoffMs: number;
-  /** How long the agent waits for the local HIS to answer, in milliseconds. */
+  /** Timeout for one request to the local HIS, in milliseconds. */
   hisTimeoutMs: number;
 }
 
@@ -47,7 +47,7 @@ const DEFAULTS: Partial<AgentConfig> = {
 
 const NUMERIC: (keyof AgentConfig)[] = ["batchSize", "waitSeconds", "maxBackoffMs", "hisTimeoutMs"];
 
-/** Thrown for a missing or invalid setting; the message says which and how to set it. */
+/** Error for a missing or invalid setting. Its message names the setting and how to set it. */
 export class ConfigError extends Error {
   override name = "ConfigError";
 }

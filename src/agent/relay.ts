@@ -21,7 +21,7 @@ interface PullBatch {
  * Pulls a clinic's events from the gateway and POSTs each to the local HIS,
  * one at a time in gateway order, so the events of a visit reach the HIS in
  * the order Chup sent them. An event is acknowledged to the gateway only
- * after the local HIS answered 2xx; until then it is retried with backoff
+ * after the local HIS responded 2xx. Until then it is retried with backoff
  * and never skipped.
  */
 export class RelayAgent {
@@ -142,10 +142,10 @@ export class RelayAgent {
     });
     const text = await response.text();
     if (response.status === 401 || response.status === 404 || response.status === 409) {
-      throw new GatewayConfigError(`The gateway answered ${response.status} to ${init.method} ${path}: ${text.slice(0, 300)}`);
+      throw new GatewayConfigError(`The gateway rejected ${init.method} ${path} with ${response.status}: ${text.slice(0, 300)}`);
     }
     if (!response.ok) {
-      throw new Error(`The gateway answered ${response.status}: ${text.slice(0, 300)}`);
+      throw new Error(`The gateway responded ${response.status}: ${text.slice(0, 300)}`);
     }
     return JSON.parse(text) as unknown;
   }

@@ -16,7 +16,7 @@ export const clinics = sqliteTable("clinics", {
   deliveryMode: text("delivery_mode", { enum: ["push", "pull", "both"] }).notNull(),
   /** The HIS endpoint for push; empty for a pull-only clinic. */
   deliveryUrl: text("delivery_url").notNull(),
-  /** What the HIS receives: CloudEvents JSON, or a FHIR R4 transaction Bundle. */
+  /** Delivery format: CloudEvents JSON, or a FHIR R4 transaction Bundle. */
   deliveryFormat: text("delivery_format", { enum: ["cloudevents", "fhir"] }).notNull().default("cloudevents"),
   /** Standard Webhooks signing secret, "whsec_" followed by base64. */
   signingSecret: text("signing_secret").notNull(),
@@ -98,7 +98,7 @@ export const deliveryAttempts = sqliteTable(
     status: integer("status"),
     error: text("error"),
     durationMs: integer("duration_ms").notNull(),
-    /** What the attempt led to: delivered, retry, reject, or dead when the retry budget ran out. */
+    /** Outcome of the attempt: delivered, retry, reject, or dead when the retry budget ran out. */
     outcome: text("outcome").notNull(),
   },
   (table) => [primaryKey({ columns: [table.eventId, table.attempt] })],

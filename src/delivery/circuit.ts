@@ -3,7 +3,7 @@ import { retryDelayMs } from "./backoff";
 /**
  * Circuit breaker for one clinic's HIS. After CIRCUIT_THRESHOLD retryable
  * failures in a row the circuit opens: the queue then sends one probe at a
- * time, spaced by the same capped backoff, until the HIS answers 2xx.
+ * time, spaced by the same capped backoff, until the HIS responds 2xx.
  * The state lives in the queue's storage, so it survives eviction.
  */
 export const CIRCUIT_THRESHOLD = 5;

@@ -14,7 +14,7 @@ const HEADS = `
   WHERE o.state IN ${PENDING}
     AND o.seq = (SELECT MIN(p.seq) FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.state IN ${PENDING})`;
 
-/** Which dead letters a replay or a listing concerns. */
+/** Selection of dead letters for a replay or a listing. */
 export interface DeadLetterFilter {
   eventIds?: string[];
   type?: string;
@@ -130,7 +130,7 @@ export class Outbox {
     return rows.filter((row) => !inFlightKeys.has(row.ordering_key)).slice(0, limit);
   }
 
-  /** The oldest head whatever its due time: the probe while the circuit is open. */
+  /** Returns the oldest head whatever its due time: the probe while the circuit is open. */
   oldestHead(): OutboxRow | null {
     return this.sql.exec<OutboxRow>(`${HEADS} ORDER BY o.seq LIMIT 1`).toArray()[0] ?? null;
   }

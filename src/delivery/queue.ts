@@ -41,7 +41,7 @@ const MIRROR_BATCH_ROWS = 50;
 /** Acknowledged pull events stay this long so a late duplicate enqueue is still recognised. */
 const ACKED_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** Which ways an event leaves the gateway: pushed to the HIS, kept for the HIS to pull, or both. */
+/** Delivery routes of an event: pushed to the HIS, kept for the HIS to pull, or both. */
 export interface DeliveryRoutes {
   push: boolean;
   pull: boolean;
@@ -62,7 +62,7 @@ export interface PullSettings {
  *   parallel, up to the clinic's concurrency and rate, so one patient's
  *   failing event does not delay another's.
  * - Timeouts, 408, 429 and 5xx are retried with capped backoff, never
- *   sooner than a Retry-After asks; any other 4xx goes to the dead letters.
+ *   sooner than a Retry-After requests. Any other 4xx goes to the dead letters.
  * - After repeated failures a circuit opens and only one probe at a time
  *   goes out until the HIS answers again.
  * - Everything needed to resume lives in storage, so eviction loses nothing.

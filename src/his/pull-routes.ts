@@ -9,7 +9,7 @@ import { describeError, ProblemError } from "../http/problem";
 import { validationProblem } from "../http/validation";
 import { log } from "../log";
 
-/** Longest long poll, in seconds; a wait past it is answered with an empty batch. */
+/** Maximum long-poll wait, in seconds. When it runs out the response is an empty batch. */
 export const MAX_WAIT_SECONDS = 25;
 
 const CURSOR = /^\d{1,15}$/;

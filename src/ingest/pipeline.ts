@@ -16,7 +16,7 @@ import { loadNormalizeContext } from "../state/context";
 import { SignatureError, verifyChupSignature } from "../verify/signature";
 import { decodeBody, type ChupEnvelope, parseEnvelope } from "./envelope";
 
-/** What the ingest pipeline needs from the request's environment. */
+/** Dependencies of the ingest pipeline, taken from the request's environment. */
 export interface IngestDeps {
   env: Env;
   db: Database;
@@ -135,8 +135,8 @@ async function acceptVerified(deps: IngestDeps, clinic: Clinic, envelope: ChupEn
 }
 
 /**
- * Normalizes a verified payload. Should normalization fail on input nobody
- * foresaw, the payload is relayed with its data untouched rather than
+ * Normalizes a verified payload. Should normalization throw on unforeseen
+ * input, the payload is relayed with its data untouched rather than
  * rejected, because Chup cannot fix it by retrying.
  */
 function normalizeOrKeepRaw(input: Parameters<typeof normalizeChupEvent>[0]): NormalizedEvent {

@@ -63,8 +63,8 @@ export function normalizeChupEvent(input: { eventId: string; payload: ChupPayloa
 
 /**
  * Builds a CloudEvent that carries the payload's data untouched, typed
- * "chup.unknown". Ingest uses it when normalization fails on input nobody
- * foresaw, so a verified webhook is still stored and relayed.
+ * "chup.unknown". Ingest uses it when normalization throws on unforeseen
+ * input, so a verified webhook is still stored and relayed.
  */
 export function rawChupEvent(input: { eventId: string; payload: ChupPayload; receivedAt: number; context: NormalizeContext }): NormalizedEvent {
   const { eventId, payload, receivedAt, context } = input;

@@ -1,6 +1,6 @@
 import type { CountryCode } from "libphonenumber-js";
 
-/** What the gateway already knows about the entity an event concerns. */
+/** Stored state of the entity an event concerns. */
 export interface EntitySnapshot {
   stateCode: number | null;
   /** The source's updated_at of the newest event applied, in UTC milliseconds. */

@@ -95,7 +95,7 @@ export function appointmentInstants(data: Record<string, unknown>, timezone: str
   };
 }
 
-/** The source's updated_at of a normalized payload, in UTC milliseconds. */
+/** Returns the source's updated_at of a normalized payload, in UTC milliseconds. */
 export function sourceUpdatedAt(data: Record<string, unknown>): number | null {
   return parseTimestamp(data.updated_at);
 }

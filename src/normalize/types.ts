@@ -33,7 +33,7 @@ export interface ClassifiedEvent {
   collection: string | null;
   /** CloudEvent type, e.g. "chup.visit.served". */
   type: string;
-  /** What the gateway derived; relayed as data.gateway. */
+  /** Facts the gateway derived, relayed as data.gateway. */
   gateway: Record<string, unknown>;
 }
 
@@ -49,7 +49,7 @@ export function resourceOf(event: string): { resource: Resource; collection: str
 
 /**
  * Decides the CloudEvent type from the Chup event, the normalized data and
- * what the gateway already knows. An event older than the stored state
+ * the stored state of the entity. An event older than the stored state
  * (by the source's updated_at) is flagged `out_of_order` so the HIS never
  * takes it as the current state.
  */

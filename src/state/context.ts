@@ -10,7 +10,7 @@ import { resourceOf } from "../normalize/types";
 import { localDate, parseTimestamp } from "../normalize/fields";
 
 /**
- * Reads what the clinic state knows about the entity a payload concerns,
+ * Reads the stored state of the entity a payload concerns,
  * for the event type and the out-of-order flag. One or two D1 queries.
  */
 export async function loadNormalizeContext(db: Database, clinic: Clinic, payload: ChupPayload, schemaBaseUrl: string): Promise<NormalizeContext> {
@@ -48,7 +48,8 @@ export async function loadNormalizeContext(db: Database, clinic: Clinic, payload
       return { ...base, previous: row ?? null };
     }
     default: {
-      const table = found.resource === "client" ? clients : found.resource === "service" ? services : staff;
+      const tables = { client: clients, service: services, staff } as const;
+      const table = tables[found.resource];
       const row = await db
         .select({ sourceUpdatedAt: table.sourceUpdatedAt })
         .from(table)

@@ -19,7 +19,7 @@ export interface ReceivedWebhook {
   headers: Record<string, string>;
   body: string;
   receivedAt: number;
-  /** The status the mock HIS answered with. */
+  /** The status the mock HIS responded with. */
   status: number;
 }
 

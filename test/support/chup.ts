@@ -113,7 +113,7 @@ export async function setHisDefault(inbox: string, response: { status: number; d
   await fetch(`${env.MOCK_HIS_ORIGIN}/control/${inbox}/default`, { method: "PUT", body: JSON.stringify(response) });
 }
 
-/** Makes the mock HIS answer every webhook whose body contains `match` with a fixed status. */
+/** Makes the mock HIS respond with a fixed status to every webhook whose body contains `match`. */
 export async function setHisRules(inbox: string, rules: { match: string; status: number }[]): Promise<void> {
   await fetch(`${env.MOCK_HIS_ORIGIN}/control/${inbox}/rules`, { method: "PUT", body: JSON.stringify(rules) });
 }
